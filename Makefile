@@ -1,0 +1,62 @@
+# prep: `make run` serves the app, `make test` runs the suite. Both set everything up first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first interpreter that really runs and is >= 3.12. Candidates are executed, not merely
+# looked up, because pyenv shims for python3.12/3.13 exist on PATH but fail unless selected.
+define find_python
+for c in python3.13 python3.12 python3 \
+         $$(command -v pyenv >/dev/null && ls -d "$$(pyenv root)"/versions/3.1[3-9]*/bin/python3 "$$(pyenv root)"/versions/3.12*/bin/python3 2>/dev/null); do \
+  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$c"; exit 0; fi; \
+done; exit 1
+endef
+
+.PHONY: run test serve lint format bench clean
+.DEFAULT_GOAL := run
+
+$(PY):
+	@py=$$($(find_python)) || { echo "prep needs Python 3.12 or newer (tried python3.13, python3.12, python3 and pyenv versions). Install one and re-run." >&2; exit 1; }; \
+	echo "Creating $(VENV) with $$py ($$($$py --version))"; \
+	"$$py" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	@touch $@
+
+$(VENV)/.test: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e ".[test]"
+	@touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py createcachetable
+	$(PY) manage.py loadbank
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Production-like: DEBUG off, gunicorn, static files through whitenoise. Plain HTTP on
+# loopback, so HTTPS-only cookies are off here; behind a TLS proxy leave HTTPS at its default.
+serve: $(VENV)/.runtime
+	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY first, e.g. export SECRET_KEY=\$$(openssl rand -hex 32)" >&2; exit 1; }
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py migrate --noinput
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py createcachetable
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py loadbank
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=false HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn prep.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-2}
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.test
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
