@@ -1,0 +1,415 @@
+"""Parse and validate one question file in the bank format (../shared/DESIGN.md).
+
+This module is the single parser for the built-in bank, `loadbank`, user imports and exports.
+It is pure: no database, no Django. Every problem is reported as a `BankFormatError` naming the
+file, the line and the reason; no other exception escapes `parse()` (fuzzed with hypothesis).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+KINDS = ("flashcard", "choice", "coding", "design")
+DIFFICULTIES = ("easy", "medium", "hard")
+LANGUAGES = ("python", "sql")
+FRONT_MATTER_KEYS = ("title", "category", "kind", "difficulty", "rounds", "tags")
+SECTIONS = ("answer", "rubric", "hints", "choices", "starter", "solution", "tests")
+SECTIONS_BY_KIND = {
+    "flashcard": {"answer", "rubric", "hints"},
+    "design": {"answer", "rubric", "hints"},
+    "choice": {"answer", "rubric", "hints", "choices"},
+    "coding": {"answer", "rubric", "hints", "starter", "solution", "tests"},
+}
+SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+TAG_RE = re.compile(r"[a-z0-9]+(?:[-+.][a-z0-9]+)*")
+FENCE_RE = re.compile(r"^(`{3,}|~{3,})\s*([\w+-]*)\s*$")
+HEADING_RE = re.compile(r"^##\s+(.+?)\s*#*\s*$")
+BULLET_RE = re.compile(r"^[-*]\s+(.*)$")
+CHOICE_RE = re.compile(r"^\[([ xX])\]\s+(.+)$")
+
+# Bounds keep hostile input cheap: Markdown and Pygments run over every field on save.
+MAX_FILE_CHARS = 200_000
+MAX_FRONT_MATTER_CHARS = 4_000
+MAX_SECTION_CHARS = 50_000
+MAX_TITLE_CHARS = 200
+MAX_ITEMS = 12
+MAX_TAGS = 10
+
+
+class BankFormatError(ValueError):
+    """A question file that breaks the format: where, and why."""
+
+    def __init__(self, path: str, line: int | None, reason: str):
+        self.path, self.line, self.reason = path, line, reason
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class ParsedQuestion:
+    slug: str
+    title: str
+    category: str
+    kind: str
+    difficulty: str
+    rounds: list[str]
+    tags: list[str]
+    prompt: str
+    answer: str
+    rubric: list[str]
+    hints: list[str] = field(default_factory=list)
+    choices: list[tuple[str, bool]] = field(default_factory=list)
+    language: str = ""
+    starter: str = ""
+    solution: str = ""
+    tests: str = ""
+
+
+@dataclass
+class _Section:
+    name: str
+    line: int  # line number of the heading (or of the first body line for the prompt)
+    lines: list[str]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines).strip()
+
+
+def slug_from_filename(filename: str) -> str:
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    return name[:-3] if name.endswith(".md") else name
+
+
+def parse(
+    text: str,
+    path: str,
+    *,
+    categories: set[str] | frozenset[str] | None = None,
+    rounds: set[str] | frozenset[str] | None = None,
+) -> ParsedQuestion:
+    """Parse one file's text; `categories`/`rounds` are the known slugs (None: accept any)."""
+    slug = slug_from_filename(path)
+    if not SLUG_RE.fullmatch(slug):
+        raise BankFormatError(
+            path, None, "file name must be a slug: lowercase letters, digits and hyphens, .md"
+        )
+    if len(text) > MAX_FILE_CHARS:
+        raise BankFormatError(path, None, f"file is longer than {MAX_FILE_CHARS} characters")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise BankFormatError(path, None, "file contains a NUL character")
+    meta, body_start = _front_matter(text, path)
+    lines = text.split("\n")[body_start:]
+    sections = _split_sections(lines, body_start + 1, path)
+
+    kind = meta["kind"]
+    allowed = SECTIONS_BY_KIND[kind]
+    for section in sections.values():
+        if section.name != "prompt" and section.name not in allowed:
+            raise BankFormatError(
+                path,
+                section.line,
+                f"section '## {section.name.title()}' is not used by kind {kind}",
+            )
+    for section in sections.values():
+        if len(section.text) > MAX_SECTION_CHARS:
+            raise BankFormatError(
+                path, section.line, f"section is longer than {MAX_SECTION_CHARS} characters"
+            )
+
+    prompt = sections["prompt"].text
+    if not prompt:
+        raise BankFormatError(
+            path, sections["prompt"].line, "the prompt (text before the first ## section) is empty"
+        )
+    for required in ("answer", "rubric"):
+        if required not in sections or not sections[required].text:
+            raise BankFormatError(path, None, f"missing or empty '## {required.title()}' section")
+
+    question = ParsedQuestion(
+        slug=slug,
+        title=meta["title"],
+        category=meta["category"],
+        kind=kind,
+        difficulty=meta["difficulty"],
+        rounds=meta["rounds"],
+        tags=meta["tags"],
+        prompt=prompt,
+        answer=sections["answer"].text,
+        rubric=_bullets(sections["rubric"], path, minimum=1),
+        hints=_bullets(sections["hints"], path, minimum=0) if "hints" in sections else [],
+    )
+    if categories is not None and question.category not in categories:
+        raise BankFormatError(
+            path, meta["_lines"]["category"], f"unknown category '{question.category}'"
+        )
+    if rounds is not None:
+        for round_slug in question.rounds:
+            if round_slug not in rounds:
+                raise BankFormatError(
+                    path, meta["_lines"]["rounds"], f"unknown round '{round_slug}'"
+                )
+    if kind == "choice":
+        question.choices = _choices(sections, path)
+    if kind == "coding":
+        _coding_parts(question, sections, path)
+    return question
+
+
+def _front_matter(text: str, path: str) -> tuple[dict, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        raise BankFormatError(path, 1, "file must start with '---' and YAML front matter")
+    try:
+        end = next(i for i in range(1, len(lines)) if lines[i].strip() == "---")
+    except StopIteration:
+        raise BankFormatError(path, 1, "front matter is not closed by a '---' line") from None
+    raw = "\n".join(lines[1:end])
+    if len(raw) > MAX_FRONT_MATTER_CHARS:
+        raise BankFormatError(path, 2, "front matter is too long")
+    try:
+        data = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 2
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise BankFormatError(path, line, f"front matter is not valid YAML: {problem}") from None
+    except RecursionError:
+        raise BankFormatError(path, 2, "front matter is nested too deeply") from None
+    if not isinstance(data, dict):
+        raise BankFormatError(path, 2, "front matter must be a mapping of keys to values")
+
+    key_lines = {}
+    for offset, line in enumerate(lines[1:end], start=2):
+        key = line.split(":", 1)[0].strip()
+        if key in FRONT_MATTER_KEYS and not line.startswith((" ", "\t")):
+            key_lines.setdefault(key, offset)
+
+    unknown = [str(k) for k in data if k not in FRONT_MATTER_KEYS]
+    if unknown:
+        raise BankFormatError(path, 2, f"unknown front matter key(s): {', '.join(sorted(unknown))}")
+    for key in FRONT_MATTER_KEYS:
+        if key not in data:
+            raise BankFormatError(path, 2, f"front matter is missing '{key}'")
+
+    def fail(key: str, reason: str):
+        raise BankFormatError(path, key_lines.get(key, 2), reason)
+
+    meta: dict = {"_lines": key_lines}
+    title = data["title"]
+    if not isinstance(title, str) or not title.strip():
+        fail("title", "title must be a non-empty string")
+    if len(title) > MAX_TITLE_CHARS:
+        fail("title", f"title is longer than {MAX_TITLE_CHARS} characters")
+    meta["title"] = " ".join(title.split())
+    for key, choices in (("kind", KINDS), ("difficulty", DIFFICULTIES)):
+        value = data[key]
+        if value not in choices:
+            fail(key, f"{key} must be one of {', '.join(choices)} (got {value!r:.40})")
+        meta[key] = value
+    category = data["category"]
+    if not isinstance(category, str) or not SLUG_RE.fullmatch(category):
+        fail("category", "category must be a category slug such as ml-fundamentals")
+    meta["category"] = category
+    for key, pattern, minimum, maximum in (
+        ("rounds", SLUG_RE, 1, 7),
+        ("tags", TAG_RE, 0, MAX_TAGS),
+    ):
+        value = data[key]
+        if value is None:
+            value = []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            fail(key, f"{key} must be a list like [a, b]")
+        if not minimum <= len(value) <= maximum:
+            fail(key, f"{key} must list between {minimum} and {maximum} items")
+        bad = [v for v in value if not pattern.fullmatch(v)]
+        if bad:
+            fail(key, f"{key} must be lowercase slugs; '{bad[0]:.40}' is not")
+        if len(set(value)) != len(value):
+            fail(key, f"{key} lists the same item twice")
+        meta[key] = list(value)
+    return meta, end + 1
+
+
+def _split_sections(lines: list[str], first_line_no: int, path: str) -> dict[str, _Section]:
+    sections = {"prompt": _Section("prompt", first_line_no, [])}
+    current = sections["prompt"]
+    fence: str | None = None
+    fence_line = 0
+    for number, line in enumerate(lines, start=first_line_no):
+        match = FENCE_RE.match(line.strip()) if len(line) - len(line.lstrip()) < 4 else None
+        if match:
+            marker = match.group(1)
+            if fence is None:
+                fence, fence_line = marker, number
+            elif marker[0] == fence[0] and len(marker) >= len(fence) and not match.group(2):
+                fence = None
+            current.lines.append(line)
+            continue
+        heading = HEADING_RE.match(line) if fence is None else None
+        if heading:
+            name = heading.group(1).strip().lower()
+            if name not in SECTIONS:
+                raise BankFormatError(
+                    path,
+                    number,
+                    f"unknown section '## {heading.group(1)[:40]}'; sections are "
+                    + ", ".join(s.title() for s in SECTIONS)
+                    + " (use ### for headings inside a section)",
+                )
+            if name in sections:
+                raise BankFormatError(path, number, f"section '## {name.title()}' appears twice")
+            current = sections[name] = _Section(name, number, [])
+            continue
+        current.lines.append(line)
+    if fence is not None:
+        raise BankFormatError(path, fence_line, "code block is not closed")
+    return sections
+
+
+def _bullets(section: _Section, path: str, *, minimum: int) -> list[str]:
+    items: list[str] = []
+    for offset, line in enumerate(section.lines, start=1):
+        if not line.strip():
+            continue
+        match = BULLET_RE.match(line)
+        if match:
+            items.append(match.group(1).strip())
+        elif line.startswith((" ", "\t")) and items:
+            items[-1] += "\n" + line.strip()
+        else:
+            raise BankFormatError(
+                path,
+                section.line + offset,
+                f"'## {section.name.title()}' must be a list of '- ' items",
+            )
+    if len(items) < minimum:
+        raise BankFormatError(
+            path, section.line, f"'## {section.name.title()}' needs at least {minimum} item(s)"
+        )
+    if len(items) > MAX_ITEMS:
+        raise BankFormatError(
+            path, section.line, f"'## {section.name.title()}' has more than {MAX_ITEMS} items"
+        )
+    if any(not item for item in items):
+        raise BankFormatError(path, section.line, f"'## {section.name.title()}' has an empty item")
+    return items
+
+
+def _choices(sections: dict[str, _Section], path: str) -> list[tuple[str, bool]]:
+    if "choices" not in sections:
+        raise BankFormatError(path, None, "kind choice needs a '## Choices' section")
+    section = sections["choices"]
+    choices = []
+    for index, item in enumerate(_bullets(section, path, minimum=2)):
+        match = CHOICE_RE.match(item)
+        if not match:
+            raise BankFormatError(
+                path, section.line, f"choice {index + 1} must start with '[x] ' or '[ ] '"
+            )
+        choices.append((match.group(2).strip(), match.group(1).lower() == "x"))
+    if not any(correct for _, correct in choices):
+        raise BankFormatError(path, section.line, "at least one choice must be marked [x]")
+    if all(correct for _, correct in choices):
+        raise BankFormatError(path, section.line, "at least one choice must be wrong ([ ])")
+    return choices
+
+
+def _coding_parts(question: ParsedQuestion, sections: dict[str, _Section], path: str) -> None:
+    blocks = {}
+    for name in ("starter", "solution", "tests"):
+        if name not in sections:
+            raise BankFormatError(path, None, f"kind coding needs a '## {name.title()}' section")
+        blocks[name] = _one_code_block(sections[name], path)
+    language = blocks["starter"][0]
+    if language not in LANGUAGES:
+        raise BankFormatError(
+            path, sections["starter"].line, "the starter code block must be ```python or ```sql"
+        )
+    if blocks["solution"][0] != language:
+        raise BankFormatError(
+            path, sections["solution"].line, f"the solution must be ```{language} like the starter"
+        )
+    if blocks["tests"][0] != "python":
+        raise BankFormatError(path, sections["tests"].line, "the tests must be a ```python block")
+    tests = blocks["tests"][1]
+    if not re.search(r"^def test_\w*\s*\(", tests, re.M):
+        raise BankFormatError(
+            path, sections["tests"].line, "the tests need at least one 'def test_...():' function"
+        )
+    python_parts = ["tests"] + (["starter", "solution"] if language == "python" else [])
+    for name in python_parts:
+        try:
+            compile(blocks[name][1], f"{name}.py", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            line = sections[name].line + 1 + (exc.lineno or 1)
+            raise BankFormatError(
+                path, line, f"{name} has a Python syntax error: {exc.msg}"
+            ) from None
+        except (ValueError, RecursionError, MemoryError):
+            raise BankFormatError(
+                path, sections[name].line, f"{name} is not valid Python"
+            ) from None
+    question.language = language
+    question.starter, question.solution, question.tests = (
+        blocks["starter"][1],
+        blocks["solution"][1],
+        tests,
+    )
+
+
+def _one_code_block(section: _Section, path: str) -> tuple[str, str]:
+    text = section.text
+    lines = text.split("\n")
+    opening = FENCE_RE.match(lines[0].strip()) if lines else None
+    closing = FENCE_RE.match(lines[-1].strip()) if len(lines) > 1 else None
+    if not opening or not closing or closing.group(2) or closing.group(1)[0] != opening.group(1)[0]:
+        raise BankFormatError(
+            path, section.line, f"'## {section.name.title()}' must be exactly one fenced code block"
+        )
+    inner = lines[1:-1]
+    if any(FENCE_RE.match(line.strip()) for line in inner):
+        raise BankFormatError(
+            path, section.line, f"'## {section.name.title()}' must be exactly one fenced code block"
+        )
+    return opening.group(2).lower(), "\n".join(inner).rstrip() + "\n"
+
+
+def dump(question: ParsedQuestion) -> str:
+    """Write a question back in the bank format; parse(dump(q)) reproduces q."""
+    front = {
+        "title": question.title,
+        "category": question.category,
+        "kind": question.kind,
+        "difficulty": question.difficulty,
+        "rounds": question.rounds,
+        "tags": question.tags,
+    }
+    head = yaml.safe_dump(
+        front, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000
+    )
+    parts = ["---\n" + head + "---", question.prompt]
+
+    def bullets(items: list[str]) -> str:
+        return "\n".join("- " + item.replace("\n", "\n  ") for item in items)
+
+    if question.kind == "choice":
+        parts.append(
+            "## Choices\n" + bullets([f"[{'x' if c else ' '}] {t}" for t, c in question.choices])
+        )
+    if question.kind == "coding":
+        for name, code, lang in (
+            ("Starter", question.starter, question.language),
+            ("Solution", question.solution, question.language),
+            ("Tests", question.tests, "python"),
+        ):
+            parts.append(f"## {name}\n```{lang}\n{code.rstrip()}\n```")
+    parts.append("## Answer\n" + question.answer)
+    parts.append("## Rubric\n" + bullets(question.rubric))
+    if question.hints:
+        parts.append("## Hints\n" + bullets(question.hints))
+    return "\n\n".join(parts) + "\n"

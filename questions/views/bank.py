@@ -1,0 +1,79 @@
+"""Browse the question bank: the filterable list and one question's page."""
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from questions.filters import BankFilterForm
+from questions.models import Choice, Profile, Question
+
+PAGE_SIZE = 25
+
+
+def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
+    """The question with this slug if the user may see it; 404 otherwise (never 403, which
+    would confirm that a private question exists)."""
+    queryset = (
+        Question.objects.visible_to(request.user)
+        .select_related("category", "owner")
+        .prefetch_related(
+            "rounds",
+            "tags",
+            "hints",
+            "rubric_points",
+            Prefetch("choices", queryset=Choice.objects.order_by("position")),
+        )
+    )
+    return get_object_or_404(queryset, slug=slug)
+
+
+@require_GET
+def bank_list(request: HttpRequest) -> HttpResponse:
+    profile = Profile.for_user(request.user)
+    form = BankFilterForm(request.GET or None, hide_difficulty=profile.hide_difficulty)
+    questions = form.apply(
+        Question.objects.visible_to(request.user)
+        .select_related("category")
+        .prefetch_related("tags")
+    )
+    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "querystring": form.querystring(),
+        "hide_difficulty": profile.hide_difficulty,
+    }
+    template = "questions/bank_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#results"
+    return render(request, template, context)
+
+
+@require_GET
+def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    question = _get_question_for_user(request, slug)
+    hints = list(question.hints.all())
+    try:
+        shown_hints = max(0, min(int(request.GET.get("hints", 0)), len(hints)))
+    except ValueError:
+        shown_hints = 0
+    choices = list(question.choices.all())
+    picked = {int(p) for p in request.GET.getlist("pick") if p.isdigit()}
+    context = {
+        "question": question,
+        "hints": hints[:shown_hints],
+        "more_hints": shown_hints < len(hints),
+        "next_hint": shown_hints + 1,
+        "hint_count": len(hints),
+        "choices": choices,
+        "picked": picked,
+        "checked": bool(picked) and question.kind == Question.Kind.CHOICE,
+        "picked_right": picked == {c.position for c in choices if c.is_correct},
+        "hide_difficulty": Profile.for_user(request.user).hide_difficulty,
+    }
+    template = "questions/question_detail.html"
+    if request.htmx and request.GET.get("hints"):
+        template += "#hints"
+    return render(request, template, context)
