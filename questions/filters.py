@@ -3,8 +3,18 @@
 from urllib.parse import urlencode
 
 from django import forms
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
-from questions.models import Category, Question, Round
+from questions.models import Card, Category, Question, Round
+
+STATUSES = [
+    ("", "Any status"),
+    ("new", "Not yet practised"),
+    ("due", "Due for review"),
+    ("bookmarked", "Bookmarked"),
+    ("suspended", "Suspended"),
+]
 
 
 class BankFilterForm(forms.Form):
@@ -30,9 +40,11 @@ class BankFilterForm(forms.Form):
         choices=[("", "Any difficulty"), *Question.Difficulty.choices], required=False
     )
     tag = forms.SlugField(required=False, max_length=60)
+    status = forms.ChoiceField(choices=STATUSES, required=False)
 
-    def __init__(self, *args, hide_difficulty: bool = False, **kwargs):
+    def __init__(self, *args, user, hide_difficulty: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if hide_difficulty:
             del self.fields["difficulty"]
 
@@ -53,7 +65,17 @@ class BankFilterForm(forms.Form):
             questions = questions.filter(difficulty=data["difficulty"])
         if data.get("tag"):
             questions = questions.filter(tags__slug=data["tag"])
+        if data.get("status"):
+            questions = questions.filter(self._status_filter(data["status"]))
         return questions
+
+    def _status_filter(self, status: str) -> Q:
+        cards = Card.objects.filter(user=self.user, question=OuterRef("pk"))
+        if status == "new":
+            return ~Exists(cards.filter(reps__gt=0))
+        if status == "due":
+            return Exists(cards.filter(reps__gt=0, suspended=False, due__lte=timezone.now()))
+        return Exists(cards.filter(**{status: True}))
 
     def querystring(self) -> str:
         """The active filters, for pagination links."""

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 
 from questions import throttle
+from questions.queue import parse_scope
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
@@ -40,3 +41,50 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         fields = ("username", "email")
+
+
+class IntListField(forms.Field):
+    """Repeated integer values (checked boxes): ?pick=0&pick=2 -> [0, 2]."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            values = [int(v) for v in (value or [])]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("expected whole numbers") from None
+        if len(values) > 50 or any(not 0 <= v < 100 for v in values):
+            raise forms.ValidationError("out of range")
+        return values
+
+
+class RatingForm(forms.Form):
+    """What the practice page posts to reveal and to rate a card."""
+
+    question = forms.SlugField(max_length=120)
+    scope = forms.CharField(max_length=80, required=False)
+    seq = forms.IntegerField(min_value=0)
+    started = forms.IntegerField(min_value=0)
+    shown_at = forms.IntegerField(min_value=0)
+    answer = forms.CharField(required=False, max_length=50_000, strip=False)
+    picks = IntListField(required=False)
+    rubric = IntListField(required=False)
+    rating = forms.TypedChoiceField(
+        choices=[(1, "Again"), (2, "Hard"), (3, "Good"), (4, "Easy")], coerce=int, required=False
+    )
+
+    def __init__(self, *args, require_rating: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rating"].required = require_rating
+
+    def clean_scope(self):
+        scope = parse_scope(self.cleaned_data["scope"])
+        if scope is None:
+            raise forms.ValidationError("unknown practice scope")
+        return scope
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("picks", "rubric"):
+            cleaned[name] = cleaned.get(name) or []
+        return cleaned

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from questions.views import bank, settings
+from questions.views import bank, cards, practice, settings
 
 app_name = "questions"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     # The question bank
     path("bank/", bank.bank_list, name="list"),
     path("q/<slug:slug>/", bank.question_detail, name="detail"),
+    # The user's marks on a question
+    path("q/<slug:slug>/bookmark/", cards.bookmark, name="bookmark"),
+    path("q/<slug:slug>/suspend/", cards.suspend, name="suspend"),
+    path("q/<slug:slug>/note/", cards.save_note, name="note"),
+    # Practice with spaced repetition
+    path("practice/", practice.practice_home, name="practice"),
+    path("practice/session/", practice.practice_session, name="practice_session"),
+    path("practice/reveal/", practice.practice_reveal, name="practice_reveal"),
+    path("practice/rate/", practice.practice_rate, name="practice_rate"),
     # The user's preferences
     path("settings/", settings.user_settings, name="settings"),
 ]

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 
@@ -11,6 +12,20 @@ class Profile(models.Model):
     hide_difficulty = models.BooleanField(
         default=False,
         help_text="Hide easy/medium/hard labels, as in a real interview.",
+    )
+    desired_retention = models.FloatField(
+        default=0.9,
+        validators=[MinValueValidator(0.7), MaxValueValidator(0.97)],
+        help_text=(
+            "The chance of remembering an answer when it comes back (0.70 to 0.97). Higher "
+            "means more frequent reviews."
+        ),
+    )
+    new_per_day = models.PositiveSmallIntegerField(
+        "new questions per day",
+        default=10,
+        validators=[MaxValueValidator(200)],
+        help_text="How many questions you have never seen may be introduced each day.",
     )
 
     def __str__(self) -> str:

@@ -4,10 +4,11 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from questions.filters import BankFilterForm
-from questions.models import Choice, Profile, Question
+from questions.models import Card, Choice, Note, Profile, Question
 
 PAGE_SIZE = 25
 
@@ -32,11 +33,14 @@ def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
 @require_GET
 def bank_list(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
-    form = BankFilterForm(request.GET or None, hide_difficulty=profile.hide_difficulty)
+    form = BankFilterForm(
+        request.GET or None, user=request.user, hide_difficulty=profile.hide_difficulty
+    )
+    my_cards = Card.objects.filter(user=request.user)
     questions = form.apply(
         Question.objects.visible_to(request.user)
         .select_related("category")
-        .prefetch_related("tags")
+        .prefetch_related("tags", Prefetch("cards", queryset=my_cards, to_attr="my_cards"))
     )
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -44,6 +48,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "querystring": form.querystring(),
         "hide_difficulty": profile.hide_difficulty,
+        "now": timezone.now(),
     }
     template = "questions/bank_list.html"
     if request.htmx and not request.htmx.boosted:
@@ -72,6 +77,8 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "checked": bool(picked) and question.kind == Question.Kind.CHOICE,
         "picked_right": picked == {c.position for c in choices if c.is_correct},
         "hide_difficulty": Profile.for_user(request.user).hide_difficulty,
+        "card": Card.objects.filter(user=request.user, question=question).first(),
+        "note": Note.objects.filter(user=request.user, question=question).first(),
     }
     template = "questions/question_detail.html"
     if request.htmx and request.GET.get("hints"):

@@ -10,7 +10,7 @@ from questions.models import Profile
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["hide_difficulty"]
+        fields = ["desired_retention", "new_per_day", "hide_difficulty"]
 
 
 @require_http_methods(["GET", "POST"])

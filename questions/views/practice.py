@@ -1,0 +1,269 @@
+"""Practice: pick a scope, then answer, reveal, tick the rubric and rate, one card at a time.
+
+GET shows the next card and changes nothing. Reveal is a POST only to carry the typed answer
+without putting it in a URL; it writes nothing either. Only `rate` writes: one review per
+(user, question, sequence), so a rating posted twice is recorded once.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from questions import scheduling
+from questions.forms import RatingForm
+from questions.models import Card, Category, Note, Profile, Question, Rating, Review, Round
+from questions.queue import Scope, next_in_queue, parse_scope
+from questions.views.bank import _get_question_for_user
+
+RATING_HELP = {
+    Rating.AGAIN: "I did not know it",
+    Rating.HARD: "I got there, with effort or gaps",
+    Rating.GOOD: "I knew it",
+    Rating.EASY: "Too easy: show it much later",
+}
+SESSION_TEMPLATE = "questions/practice_session.html"
+
+
+def _now() -> datetime:
+    return timezone.now().astimezone(UTC)
+
+
+def _session_url(scope: Scope, started: int) -> str:
+    return (
+        reverse("questions:practice_session")
+        + "?"
+        + urlencode({"scope": scope.key, "started": started})
+    )
+
+
+@require_GET
+def practice_home(request: HttpRequest) -> HttpResponse:
+    now = _now()
+    user = request.user
+    cards = Card.objects.filter(user=user, question=OuterRef("pk"))
+    visible = Question.objects.visible_to(user).annotate(
+        is_due=Exists(cards.filter(suspended=False, reps__gt=0, due__lte=now)),
+        is_new=~Exists(cards.filter(Q(reps__gt=0) | Q(suspended=True))),
+    )
+    counts = {"due": Count("pk", filter=Q(is_due=True)), "new": Count("pk", filter=Q(is_new=True))}
+    by_round = {row["rounds"]: row for row in visible.values("rounds").annotate(**counts)}
+    by_category = {row["category"]: row for row in visible.values("category").annotate(**counts)}
+    totals = visible.aggregate(**counts)
+    rounds = list(Round.objects.all())
+    categories = list(Category.objects.all())
+    for round_ in rounds:
+        row = by_round.get(round_.pk, {})
+        round_.due, round_.new = row.get("due", 0), row.get("new", 0)
+    for category in categories:
+        row = by_category.get(category.pk, {})
+        category.due, category.new = row.get("due", 0), row.get("new", 0)
+    return render(
+        request,
+        "questions/practice_home.html",
+        {
+            "rounds": rounds,
+            "categories": categories,
+            "totals": totals,
+            "started": int(now.timestamp()),
+            "profile": Profile.for_user(user),
+        },
+    )
+
+
+def _started(request: HttpRequest, now: datetime) -> int:
+    """When this practice session began (epoch seconds), for its summary; now if not given."""
+    raw = request.POST.get("started") or request.GET.get("started") or ""
+    try:
+        value = int(raw)
+    except ValueError:
+        return int(now.timestamp()) + 1  # a session starting now has reviewed nothing yet
+    return min(max(value, 0), int(now.timestamp()) + 1)
+
+
+def _card_context(request, scope: Scope, started: int, now: datetime, profile: Profile) -> dict:
+    """Everything the session page shows: the next card, or the session summary."""
+    state = next_in_queue(request.user, scope, profile, now)
+    context = {
+        "scope": scope,
+        "started": started,
+        "queue": state,
+        "profile": profile,
+        "hide_difficulty": profile.hide_difficulty,
+    }
+    question = state.question
+    if question is None:
+        context["summary"] = _summary(request.user, scope, started)
+        return context
+    question = _get_question_for_user(request, question.slug)
+    card = state.card or Card.objects.filter(user=request.user, question=question).first()
+    context.update(
+        question=question,
+        card=card,
+        seq=card.reps if card else 0,
+        shown_at=int(now.timestamp() * 1000),
+        hints=list(question.hints.all()),
+        choices=list(question.choices.all()),
+        note=Note.objects.filter(user=request.user, question=question).first(),
+        answer=question.starter_code if question.kind == Question.Kind.CODING else "",
+    )
+    return context
+
+
+def _summary(user, scope: Scope, started: int) -> dict:
+    since = datetime.fromtimestamp(started, UTC)
+    reviews = list(
+        Review.objects.filter(user=user, reviewed_at__gte=since)
+        .filter(question__in=scope.filter(Question.objects.visible_to(user)).values("pk"))
+        .select_related("question")
+        .order_by("-reviewed_at")[:200]
+    )
+    by_rating = {label: 0 for label in Rating.labels}
+    for review in reviews:
+        by_rating[Rating(review.rating).label] += 1
+    now = _now()
+    return {
+        "count": len(reviews),
+        "by_rating": by_rating,
+        "reviews": [
+            {
+                "question": r.question,
+                "rating": Rating(r.rating).label,
+                "comes_back": scheduling.humanize(r.scheduled_due - now)
+                if r.scheduled_due > now
+                else "now",
+            }
+            for r in reviews[:50]
+        ],
+        "next_due": Card.objects.filter(user=user, suspended=False, reps__gt=0, due__gt=now)
+        .order_by("due")
+        .values_list("due", flat=True)
+        .first(),
+    }
+
+
+@require_GET
+def practice_session(request: HttpRequest) -> HttpResponse:
+    scope = parse_scope(request.GET.get("scope"))
+    if scope is None:
+        messages.error(request, "That practice scope does not exist; showing everything instead.")
+        scope = parse_scope("all")
+    now = _now()
+    profile = Profile.for_user(request.user)
+    context = _card_context(request, scope, _started(request, now), now, profile)
+    template = SESSION_TEMPLATE + ("#card" if request.htmx else "")
+    return render(request, template, context)
+
+
+def _graded(question: Question, choices, picks: list[int]) -> dict:
+    """Choice questions grade themselves: exactly the correct options must be picked."""
+    if question.kind != Question.Kind.CHOICE:
+        return {}
+    correct = sorted(c.position for c in choices if c.is_correct)
+    return {
+        "picked": sorted(picks),
+        "correct_options": correct,
+        "correct": sorted(picks) == correct,
+    }
+
+
+def _suggested_rating(outcome: dict) -> int | None:
+    if "correct" in outcome:
+        return Rating.GOOD if outcome["correct"] else Rating.AGAIN
+    return None
+
+
+@require_POST
+def practice_reveal(request: HttpRequest) -> HttpResponse:
+    form = RatingForm(request.POST, require_rating=False)
+    if not form.is_valid():
+        return _bad_form(request, form)
+    data = form.cleaned_data
+    scope = data["scope"]
+    question = _get_question_for_user(request, data["question"])
+    profile = Profile.for_user(request.user)
+    now = _now()
+    card = Card.objects.filter(user=request.user, question=question).first() or Card(
+        user=request.user, question=question
+    )
+    choices = list(question.choices.all())
+    outcome = _graded(question, choices, data["picks"])
+    intervals = scheduling.preview(card, now, profile.desired_retention)
+    suggested = _suggested_rating(outcome)
+    context = {
+        "scope": scope,
+        "started": data["started"],
+        "profile": profile,
+        "hide_difficulty": profile.hide_difficulty,
+        "question": question,
+        "card": card if card.pk else None,
+        "seq": data["seq"],
+        "shown_at": data["shown_at"],
+        "hints": list(question.hints.all()),
+        "choices": choices,
+        "note": Note.objects.filter(user=request.user, question=question).first(),
+        "answer": data["answer"],
+        "picks": data["picks"],
+        "outcome": outcome,
+        "revealed": True,
+        "ratings": [
+            {
+                "value": rating.value,
+                "label": rating.label,
+                "help": RATING_HELP[rating],
+                "when": scheduling.humanize(intervals[rating.value]),
+                "suggested": rating.value == suggested,
+            }
+            for rating in Rating
+        ],
+    }
+    template = SESSION_TEMPLATE + ("#card" if request.htmx else "")
+    return render(request, template, context)
+
+
+def _bad_form(request: HttpRequest, form) -> HttpResponse:
+    message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+    return HttpResponse(f"This answer could not be read ({message}). Reload the page.", status=400)
+
+
+@require_POST
+def practice_rate(request: HttpRequest) -> HttpResponse:
+    form = RatingForm(request.POST, require_rating=True)
+    if not form.is_valid():
+        return _bad_form(request, form)
+    data = form.cleaned_data
+    scope = data["scope"]
+    question = _get_question_for_user(request, data["question"])
+    profile = Profile.for_user(request.user)
+    now = _now()
+    recorded = scheduling.record_review(
+        request.user,
+        question,
+        sequence=data["seq"],
+        rating=data["rating"],
+        now=now,
+        desired_retention=profile.desired_retention,
+        duration_ms=_duration_ms(data["shown_at"], now),
+        answer=data["answer"],
+        rubric=[i for i in data["rubric"] if 0 <= i < question.rubric_points.count()],
+        outcome=_graded(question, list(question.choices.all()), data["picks"]),
+    )
+    if not recorded:
+        messages.info(request, "That rating was already recorded.")
+    if request.htmx:
+        context = _card_context(request, scope, data["started"], now, profile)
+        return render(request, SESSION_TEMPLATE + "#card", context)
+    return redirect(_session_url(scope, data["started"]))
+
+
+def _duration_ms(shown_at_ms: int, now: datetime) -> int | None:
+    elapsed = int(now.timestamp() * 1000) - shown_at_ms
+    return elapsed if 0 <= elapsed <= int(timedelta(hours=2).total_seconds() * 1000) else None
