@@ -31,7 +31,7 @@ from questions.rendering import render_markdown
 DEFAULT_BANK = Path(__file__).resolve().parent / "bank"
 LOOP_FILE = "loop.yaml"
 # Bump when rendering changes, so the next load re-renders every question.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 
 class BankLoadError(Exception):

@@ -12,6 +12,7 @@ import re
 import markdown
 import nh3
 from markdown.extensions.codehilite import CodeHiliteExtension
+from markdown.preprocessors import Preprocessor
 
 MAX_MARKDOWN_CHARS = 50_000
 
@@ -47,6 +48,31 @@ def _filter_attribute(tag: str, name: str, value: str) -> str | None:
     return value
 
 
+_LIST_ITEM = re.compile(r"^ {0,3}(?:[-*+]|\d{1,9}[.)]) +\S")
+
+
+class ListAfterParagraph(Preprocessor):
+    """Start a list even when no blank line separates it from the paragraph above.
+
+    Python-Markdown otherwise folds such a list into the paragraph, unlike CommonMark and
+    what authors expect. Runs after fenced code is stashed, so code is never touched.
+    """
+
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        for line in lines:
+            previous = out[-1] if out else ""
+            if (
+                _LIST_ITEM.match(line)
+                and previous.strip()
+                and not _LIST_ITEM.match(previous)
+                and not previous.startswith((" ", "\t"))
+            ):
+                out.append("")
+            out.append(line)
+        return out
+
+
 def _markdown() -> markdown.Markdown:
     md = markdown.Markdown(
         extensions=[
@@ -60,6 +86,7 @@ def _markdown() -> markdown.Markdown:
     # Escape raw HTML instead of passing it through: "<b>" in a question shows as text.
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
+    md.preprocessors.register(ListAfterParagraph(md), "list_after_paragraph", 20)
     return md
 
 

@@ -5,6 +5,7 @@ across processes. A success clears the account's counter; the address counter on
 so one attacker cannot reset it by logging into their own account.
 """
 
+import contextlib
 from hashlib import sha256
 
 from django.conf import settings
@@ -46,3 +47,30 @@ def record_success(username: str) -> None:
 
 def lockout_minutes() -> int:
     return max(1, settings.LOGIN_LOCKOUT_SECONDS // 60)
+
+
+# Code runs: a few at once and a few per minute per user, so one user cannot monopolise the
+# machine. The running counter expires by itself in case a worker dies mid-run.
+RUNS_AT_ONCE = 2
+RUNS_PER_MINUTE = 12
+
+
+def start_run(user_id: int, now_minute: int) -> str | None:
+    """Reserve a run slot; returns a refusal message, or None when the run may start."""
+    minute_key = f"runs:{user_id}:{now_minute}"
+    cache.add(minute_key, 0, timeout=120)
+    if cache.incr(minute_key) > RUNS_PER_MINUTE:
+        return (
+            f"You can run code {RUNS_PER_MINUTE} times a minute. Wait a few seconds and try again."
+        )
+    running_key = f"runs-active:{user_id}"
+    cache.add(running_key, 0, timeout=60)
+    if cache.incr(running_key) > RUNS_AT_ONCE:
+        cache.decr(running_key)
+        return f"You already have {RUNS_AT_ONCE} runs in progress. Wait for them to finish."
+    return None
+
+
+def finish_run(user_id: int) -> None:
+    with contextlib.suppress(ValueError):
+        cache.decr(f"runs-active:{user_id}")

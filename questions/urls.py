@@ -1,6 +1,6 @@
 from django.urls import path
 
-from questions.views import bank, cards, practice, settings
+from questions.views import bank, cards, code, practice, settings
 
 app_name = "questions"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("q/<slug:slug>/bookmark/", cards.bookmark, name="bookmark"),
     path("q/<slug:slug>/suspend/", cards.suspend, name="suspend"),
     path("q/<slug:slug>/note/", cards.save_note, name="note"),
+    # Coding questions: draft autosave, Run (examples) and Submit (all tests)
+    path("q/<slug:slug>/draft/", code.save_draft, name="draft"),
+    path("q/<slug:slug>/run/", code.run_code, name="run"),
     # Practice with spaced repetition
     path("practice/", practice.practice_home, name="practice"),
     path("practice/session/", practice.practice_session, name="practice_session"),

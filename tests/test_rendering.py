@@ -130,3 +130,9 @@ def test_oversized_markdown_is_refused():
 def test_committed_pygments_stylesheets_are_current():
     for name, css in stylesheets().items():
         assert (stylesheet_dir() / name).read_text() == css, f"run manage.py pygmentscss ({name})"
+
+
+def test_list_directly_after_a_paragraph_is_a_list():
+    result = parsed("Three causes:\n- one\n- two\n\n```text\nnot:\n- a list\n```")
+    tags = [tag for tag, _ in result.elements]
+    assert tags.count("li") == 2 and "ul" in tags

@@ -1,4 +1,4 @@
-from .practice import Card, Note, Rating, Review
+from .practice import Card, Draft, Note, Rating, Review
 from .profile import Profile
 from .question import Choice, Hint, Question, RubricPoint, Tag
 from .taxonomy import Category, Round, Track
@@ -7,6 +7,7 @@ __all__ = [
     "Card",
     "Category",
     "Choice",
+    "Draft",
     "Hint",
     "Note",
     "Profile",

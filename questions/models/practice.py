@@ -1,5 +1,7 @@
 """Spaced-repetition state per (user, question), its append-only review log, and notes."""
 
+import hashlib
+
 from django.conf import settings
 from django.db import models
 
@@ -110,3 +112,35 @@ class Note(models.Model):
     def save(self, *args, **kwargs) -> None:
         self.html = render_markdown(self.text)
         super().save(*args, **kwargs)
+
+
+class Draft(models.Model):
+    """The user's latest code for a coding question, saved as they type, and the latest run."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="drafts")
+    code = models.TextField(blank=True)
+    # {"kind": "run"|"submit", "code_sha": ..., "result": RunResult.as_dict()}
+    last_run = models.JSONField(default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "question"], name="one_draft_per_user_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft by {self.user} for {self.question}"
+
+    @staticmethod
+    def code_sha(code: str) -> str:
+        return hashlib.sha256(code.replace("\r\n", "\n").encode()).hexdigest()
+
+    def submission_for(self, code: str) -> dict | None:
+        """The last Submit's result if it was for exactly this code."""
+        run = self.last_run or {}
+        if run.get("kind") == "submit" and run.get("code_sha") == self.code_sha(code):
+            return run.get("result")
+        return None

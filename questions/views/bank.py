@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from questions import runner
 from questions.filters import BankFilterForm
-from questions.models import Card, Choice, Note, Profile, Question
+from questions.models import Card, Choice, Draft, Note, Profile, Question
 
 PAGE_SIZE = 25
 
@@ -59,6 +60,15 @@ def bank_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
     question = _get_question_for_user(request, slug)
+    if request.htmx and request.GET.get("hints"):
+        return render_question_page(request, question, {}, partial="hints")
+    return render_question_page(request, question, {})
+
+
+def render_question_page(
+    request: HttpRequest, question: Question, extra: dict, *, status: int = 200, partial: str = ""
+) -> HttpResponse:
+    """The question page; also used by POST views that answer without JavaScript."""
     hints = list(question.hints.all())
     try:
         shown_hints = max(0, min(int(request.GET.get("hints", 0)), len(hints)))
@@ -66,6 +76,9 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         shown_hints = 0
     choices = list(question.choices.all())
     picked = {int(p) for p in request.GET.getlist("pick") if p.isdigit()}
+    draft = None
+    if question.kind == Question.Kind.CODING:
+        draft = Draft.objects.filter(user=request.user, question=question).first()
     context = {
         "question": question,
         "hints": hints[:shown_hints],
@@ -79,8 +92,9 @@ def question_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "hide_difficulty": Profile.for_user(request.user).hide_difficulty,
         "card": Card.objects.filter(user=request.user, question=question).first(),
         "note": Note.objects.filter(user=request.user, question=question).first(),
+        "code": draft.code if draft and draft.code else question.starter_code,
+        "runner_mode": runner.mode(),
+        **extra,
     }
-    template = "questions/question_detail.html"
-    if request.htmx and request.GET.get("hints"):
-        template += "#hints"
-    return render(request, template, context)
+    template = "questions/question_detail.html" + (f"#{partial}" if partial else "")
+    return render(request, template, context, status=status)

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from questions import scheduling
 from questions.forms import RatingForm
-from questions.models import Card, Category, Note, Profile, Question, Rating, Review, Round
+from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.queue import Scope, next_in_queue, parse_scope
 from questions.views.bank import _get_question_for_user
 
@@ -163,21 +163,31 @@ def practice_session(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _graded(question: Question, choices, picks: list[int]) -> dict:
-    """Choice questions grade themselves: exactly the correct options must be picked."""
-    if question.kind != Question.Kind.CHOICE:
-        return {}
-    correct = sorted(c.position for c in choices if c.is_correct)
-    return {
-        "picked": sorted(picks),
-        "correct_options": correct,
-        "correct": sorted(picks) == correct,
-    }
+def _graded(user, question: Question, choices, picks: list[int], answer: str) -> dict:
+    """What the machine can grade: the picked options of a choice question, or the tests of
+    the last Submit of exactly this code for a coding question."""
+    if question.kind == Question.Kind.CHOICE:
+        correct = sorted(c.position for c in choices if c.is_correct)
+        return {
+            "picked": sorted(picks),
+            "correct_options": correct,
+            "correct": sorted(picks) == correct,
+        }
+    if question.kind == Question.Kind.CODING:
+        draft = Draft.objects.filter(user=user, question=question).first()
+        result = draft.submission_for(answer) if draft else None
+        if result:
+            return {key: result[key] for key in ("passed", "total", "all_passed", "wall_ms")}
+    return {}
 
 
 def _suggested_rating(outcome: dict) -> int | None:
     if "correct" in outcome:
         return Rating.GOOD if outcome["correct"] else Rating.AGAIN
+    if "all_passed" in outcome:
+        if outcome["all_passed"]:
+            return Rating.GOOD
+        return Rating.HARD if outcome["passed"] else Rating.AGAIN
     return None
 
 
@@ -195,7 +205,7 @@ def practice_reveal(request: HttpRequest) -> HttpResponse:
         user=request.user, question=question
     )
     choices = list(question.choices.all())
-    outcome = _graded(question, choices, data["picks"])
+    outcome = _graded(request.user, question, choices, data["picks"], data["answer"])
     intervals = scheduling.preview(card, now, profile.desired_retention)
     suggested = _suggested_rating(outcome)
     context = {
@@ -254,7 +264,9 @@ def practice_rate(request: HttpRequest) -> HttpResponse:
         duration_ms=_duration_ms(data["shown_at"], now),
         answer=data["answer"],
         rubric=[i for i in data["rubric"] if 0 <= i < question.rubric_points.count()],
-        outcome=_graded(question, list(question.choices.all()), data["picks"]),
+        outcome=_graded(
+            request.user, question, list(question.choices.all()), data["picks"], data["answer"]
+        ),
     )
     if not recorded:
         messages.info(request, "That rating was already recorded.")

@@ -1,0 +1,49 @@
+import shutil
+
+import pytest
+
+from tests.factories import make_question, seed_loop
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not shutil.which("bwrap"), reason="bubblewrap (bwrap) is not installed"),
+]
+
+TESTS = (
+    "def test_example():\n    assert double(2) == 4\n\n"
+    "def test_zero():\n    assert double(0) == 0\n"
+)
+
+
+def test_submit_wrong_then_fixed_solution(logged_in_page, live_server, settings):
+    settings.PREP_CODE_RUNNER = "bwrap"
+    seed_loop()
+    make_question(
+        slug="double-browser",
+        title="Double it",
+        category="coding",
+        rounds=["coding"],
+        kind="coding",
+        language="python",
+        starter="def double(x):\n    pass\n",
+        solution="def double(x):\n    return 2 * x\n",
+        tests=TESTS,
+    )
+    page = logged_in_page
+    page.goto(f"{live_server.url}/q/double-browser/")
+    editor = page.locator("#code")
+    editor.fill("def double(x):\n    return x + 2\n")
+    page.get_by_role("button", name="Submit all tests").click()
+    page.get_by_text("All tests: 1 of 2 passed").wait_for()
+    failure = page.locator(".test-fail").first
+    assert "test_zero" in failure.inner_text()
+    assert "assert double(0) == 0" in failure.inner_text()  # first failure is expanded
+
+    editor.fill("def double(x):\n    return 2 * x\n")
+    page.get_by_role("button", name="Submit all tests").click()
+    page.get_by_text("All tests: 2 of 2 passed").wait_for()
+    assert page.locator(".test-fail").count() == 0
+
+    page.reload()  # the last code survives a refresh
+    assert "return 2 * x" in page.locator("#code").input_value()
