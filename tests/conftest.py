@@ -13,6 +13,13 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("PREP_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "correct horse battery staple"
 
+# Sandbox tests skip without bubblewrap, except in CI (PREP_REQUIRE_SANDBOX=1), where they run
+# and fail loudly instead.
+needs_bwrap = pytest.mark.skipif(
+    not shutil.which("bwrap") and os.environ.get("PREP_REQUIRE_SANDBOX") != "1",
+    reason="bubblewrap (bwrap) is not installed",
+)
+
 
 @pytest.fixture(autouse=True)
 def _fast_and_isolated(settings, tmp_path):

@@ -1,13 +1,13 @@
-import shutil
 
 import pytest
 
+from tests.conftest import needs_bwrap
 from tests.factories import make_question, seed_loop
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not shutil.which("bwrap"), reason="bubblewrap (bwrap) is not installed"),
+    needs_bwrap,
 ]
 
 TESTS = (

@@ -1,6 +1,5 @@
 """Coding questions in the browser: drafts, Run and Submit, throttling, ownership."""
 
-import shutil
 
 import pytest
 from django.core.checks import run_checks
@@ -8,11 +7,12 @@ from django.urls import reverse
 
 from questions import throttle
 from questions.models import Card, Draft
+from tests.conftest import needs_bwrap
 from tests.factories import make_question, seed_loop
 
 pytestmark = [
     pytest.mark.django_db,
-    pytest.mark.skipif(not shutil.which("bwrap"), reason="bubblewrap (bwrap) is not installed"),
+    needs_bwrap,
 ]
 
 STARTER = 'def double(x):\n    """Return 2 * x."""\n'

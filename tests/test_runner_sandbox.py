@@ -2,7 +2,6 @@
 server is unharmed, and nothing of the web process (files, settings, environment) leaks."""
 
 import os
-import shutil
 import subprocess
 import textwrap
 from pathlib import Path
@@ -10,14 +9,11 @@ from pathlib import Path
 import pytest
 
 from questions import runner
+from tests.conftest import needs_bwrap
 
 ROOT = Path(__file__).resolve().parent.parent
 FAST = runner.Limits(cpu_seconds=2, wall_seconds=4, memory_bytes=512 * 1024 * 1024)
 
-needs_bwrap = pytest.mark.skipif(
-    not shutil.which("bwrap") and os.environ.get("PREP_REQUIRE_SANDBOX") != "1",
-    reason="bubblewrap (bwrap) is not installed",
-)
 pytestmark = needs_bwrap
 
 

@@ -1,0 +1,111 @@
+"""The built-in bank itself: sizes per category, complete answers, no duplicates, choice
+answers that explain every option, and coding questions whose reference solution passes its
+tests and whose starter does not (run through the real code runner)."""
+
+import re
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from itertools import combinations
+
+import pytest
+
+from questions import runner
+from questions.loader import DEFAULT_BANK, read_bank
+from tests.conftest import needs_bwrap
+
+MINIMUMS = {
+    "ml-fundamentals": 70, "deep-learning": 55, "recsys": 50, "vision": 35, "nlp": 30,
+    "statistics": 35, "big-data": 25, "system-design": 25, "research": 18, "behavioural": 12,
+    "ml-coding": 38,
+}  # fmt: skip
+MIN_PYTHON_CODING, MIN_SQL_CODING = 60, 12
+DESIGN_SECTIONS = ["Problem and metrics", "Data", "Features", "Model", "Serving", "Evaluation", "Scaling and monitoring"]
+
+
+@pytest.fixture(scope="module")
+def bank():
+    _, parsed = read_bank(DEFAULT_BANK)
+    return [question for question, _ in parsed]
+
+
+def test_every_category_has_its_minimum(bank):
+    counts = Counter(q.category for q in bank)
+    for category, minimum in MINIMUMS.items():
+        assert counts[category] >= minimum, f"{category}: {counts[category]} < {minimum}"
+    languages = Counter(q.language for q in bank if q.category == "coding")
+    assert languages["python"] >= MIN_PYTHON_CODING
+    assert languages["sql"] >= MIN_SQL_CODING
+
+
+def test_knowledge_categories_are_at_least_a_fifth_choice(bank):
+    for category in MINIMUMS.keys() - {"ml-coding"}:
+        questions = [q for q in bank if q.category == category]
+        choice = sum(q.kind == "choice" for q in questions)
+        assert choice * 5 >= len(questions), f"{category}: {choice} of {len(questions)} are choice"
+
+
+def test_every_question_has_an_answer_and_three_to_six_rubric_points(bank):
+    for q in bank:
+        assert len(q.answer.split()) >= 15, q.slug
+        assert 3 <= len(q.rubric) <= 6, q.slug
+        assert q.rounds and q.tags, q.slug
+
+
+def _words(text: str) -> set[str]:
+    return set(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def test_no_duplicate_or_near_duplicate_questions(bank):
+    titles = Counter(" ".join(sorted(_words(q.title))) for q in bank)
+    assert [t for t, n in titles.items() if n > 1] == []
+    shingles = {q.slug: _words(q.title + " " + q.prompt) for q in bank}
+    near = []
+    for a, b in combinations(bank, 2):
+        sa, sb = shingles[a.slug], shingles[b.slug]
+        if len(sa & sb) / max(1, len(sa | sb)) > 0.8:
+            near.append((a.slug, b.slug))
+    assert near == []
+
+
+def test_choice_answers_explain_exactly_their_options(bank):
+    for q in (q for q in bank if q.kind == "choice"):
+        letters = re.findall(r"^- \*\*([A-Z])\.\*\*", q.answer, re.M)
+        assert letters == [chr(ord("A") + i) for i in range(len(q.choices))], q.slug
+        assert 3 <= len(q.choices) <= 5, q.slug
+
+
+def test_design_answers_follow_the_structure(bank):
+    for q in (q for q in bank if q.kind == "design"):
+        headings = re.findall(r"^### (.+)$", q.answer, re.M)
+        assert headings == DESIGN_SECTIONS, q.slug
+
+
+def test_coding_questions_have_examples_and_enough_tests(bank):
+    for q in (q for q in bank if q.kind == "coding"):
+        names = re.findall(r"^def (test_\w+)", q.tests, re.M)
+        assert len(names) >= 4, q.slug
+        assert names[0].startswith("test_example"), q.slug
+        assert len(set(names)) == len(names), f"{q.slug}: a test name is reused and hides another"
+        assert runner.example_test_names(q.tests), q.slug
+
+
+@needs_bwrap
+def test_reference_solutions_pass_and_starters_fail(bank, settings):
+    settings.PREP_CODE_RUNNER = "bwrap"
+    coding = [q for q in bank if q.kind == "coding"]
+    limits = runner.Limits(cpu_seconds=10, wall_seconds=20)
+
+    def check(q):
+        solution = runner.run(q.language, q.solution, q.tests, limits=limits)
+        starter = runner.run(q.language, q.starter, q.tests, limits=limits)
+        problems = []
+        if not solution.all_passed:
+            failed = [t.name + ": " + t.message for t in solution.tests if not t.passed]
+            problems.append(f"{q.slug}: solution fails {solution.error} {failed[:2]}")
+        if starter.all_passed:
+            problems.append(f"{q.slug}: starter passes every test")
+        return problems
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        problems = [p for found in pool.map(check, coding) for p in found]
+    assert problems == []
