@@ -67,11 +67,14 @@ def preview(card: Card, now: datetime, desired_retention: float) -> dict[int, ti
     }
 
 
+_RETRIEVABILITY = scheduler()  # retrievability does not depend on the desired retention
+
+
 def retrievability(card: Card, now: datetime) -> float:
     """Predicted probability of recalling the card at `now` (0 for a card never reviewed)."""
     if card.reps == 0 or card.stability is None or card.last_review is None:
         return 0.0
-    return scheduler().get_card_retrievability(to_fsrs(card), current_datetime=now)
+    return _RETRIEVABILITY.get_card_retrievability(to_fsrs(card), current_datetime=now)
 
 
 def rebuild(user, question, reviews: Iterable[Review]) -> Card:

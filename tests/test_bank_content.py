@@ -19,7 +19,15 @@ MINIMUMS = {
     "ml-coding": 38,
 }  # fmt: skip
 MIN_PYTHON_CODING, MIN_SQL_CODING = 60, 12
-DESIGN_SECTIONS = ["Problem and metrics", "Data", "Features", "Model", "Serving", "Evaluation", "Scaling and monitoring"]
+DESIGN_SECTIONS = [
+    "Problem and metrics",
+    "Data",
+    "Features",
+    "Model",
+    "Serving",
+    "Evaluation",
+    "Scaling and monitoring",
+]
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,5 @@
 """Coding questions in the browser: drafts, Run and Submit, throttling, ownership."""
 
-
 import pytest
 from django.core.checks import run_checks
 from django.urls import reverse

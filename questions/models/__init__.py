@@ -1,6 +1,7 @@
 from .practice import Card, Draft, Note, Rating, Review
 from .profile import Profile
 from .question import Choice, Hint, Question, RubricPoint, Tag
+from .readiness import MockInterview, MockItem, ReadinessSnapshot
 from .taxonomy import Category, Round, Track
 
 __all__ = [
@@ -9,10 +10,13 @@ __all__ = [
     "Choice",
     "Draft",
     "Hint",
+    "MockInterview",
+    "MockItem",
     "Note",
     "Profile",
     "Question",
     "Rating",
+    "ReadinessSnapshot",
     "Review",
     "Round",
     "RubricPoint",

@@ -21,6 +21,16 @@ class Profile(models.Model):
             "means more frequent reviews."
         ),
     )
+    track = models.ForeignKey(
+        "questions.Track",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        help_text="Which interview loop you are preparing for.",
+    )
+    interview_date = models.DateField(
+        null=True, blank=True, help_text="Optional: readiness is predicted for this day."
+    )
     new_per_day = models.PositiveSmallIntegerField(
         "new questions per day",
         default=10,

@@ -22,7 +22,11 @@ class Command(BaseCommand):
         _, parsed = read_bank(DEFAULT_BANK)
         coding = [q for q, _ in parsed if q.kind == "coding"]
         samples = {
-            "empty test (sandbox overhead)": ("python", "X = 1\n", "def test_example():\n    pass\n"),
+            "empty test (sandbox overhead)": (
+                "python",
+                "X = 1\n",
+                "def test_example():\n    pass\n",
+            ),
         }
         for slug in ("two-sum-indices", "stable-softmax", "sql-top-pin-per-board"):
             q = next((q for q in coding if q.slug == slug), None)

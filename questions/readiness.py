@@ -1,0 +1,223 @@
+"""How ready a user is for each interview round: the one place the formula lives.
+
+For a round, the pool is every question the user can see that is tagged with that round.
+
+- coverage = practised / pool, where practised means reviewed at least once and, for coding
+  questions, solved (a Submit passed every test);
+- recall(t) = mean over the pool of the FSRS retrievability at time t, counting questions not
+  yet practised as 0: the expected share of the pool the user would answer well at t;
+- score = 100 * recall at the interview date (if one is set and ahead), else recall now;
+- band: "not started" (nothing practised), "learning" (score < 50), "nearly ready"
+  (50 <= score < 80), "ready" (score >= 80).
+
+Queries: a fixed handful, whatever the size of the review log (cards are per question, not
+per review, so the Python work is bounded by the bank size).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Q
+
+from questions.models import Card, Question, ReadinessSnapshot, Round, Track
+from questions.scheduling import retrievability
+
+BANDS = (
+    (80, "ready", "Ready"),
+    (50, "nearly-ready", "Nearly ready"),
+    (0, "learning", "Learning"),
+)
+READY_AT = 80
+TARGET_COVERAGE = 0.8  # a plan aims to have practised this share of each pool
+
+
+@dataclass
+class RoundReadiness:
+    round: Round
+    pool: int
+    practised: int
+    solved_coding: int
+    coding_total: int
+    due: int
+    recall_now: float
+    recall_at_date: float | None
+    score: float
+    band: str
+    band_label: str
+
+    @property
+    def coverage(self) -> float:
+        return self.practised / self.pool if self.pool else 0.0
+
+    @property
+    def score_rounded(self) -> int:
+        return round(self.score)
+
+
+def band_for(score: float, practised: int) -> tuple[str, str]:
+    if practised == 0:
+        return "not-started", "Not started"
+    for threshold, slug, label in BANDS:
+        if score >= threshold:
+            return slug, label
+    return "learning", "Learning"
+
+
+def track_rounds(profile) -> list[Round]:
+    """The rounds of the user's track in loop order (masters when none is chosen)."""
+    track = profile.track or Track.objects.filter(slug="masters").first()
+    if track is None:
+        return list(Round.objects.all())
+    return list(track.rounds.order_by("position"))
+
+
+def compute(
+    user, rounds: list[Round], now: datetime, interview_date: date | None
+) -> list[RoundReadiness]:
+    round_ids = [r.pk for r in rounds]
+    membership = Question.rounds.through.objects.filter(
+        round_id__in=round_ids,
+        question__in=Question.objects.visible_to(user).values("pk"),
+    ).values_list("round_id", "question_id", "question__kind")
+    pools: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for round_id, question_id, kind in membership:
+        pools[round_id].append((question_id, kind))
+
+    cards = {
+        c.question_id: c
+        for c in Card.objects.filter(user=user, reps__gt=0).only(
+            "question_id",
+            "reps",
+            "stability",
+            "difficulty",
+            "last_review",
+            "due",
+            "state",
+            "step",
+            "solved",
+            "suspended",
+        )
+    }
+    target = _target_time(now, interview_date)
+    results = []
+    for round_ in rounds:
+        pool = pools.get(round_.pk, [])
+        practised = solved = coding_total = due = 0
+        recall_now = recall_target = 0.0
+        for question_id, kind in pool:
+            card = cards.get(question_id)
+            if kind == Question.Kind.CODING:
+                coding_total += 1
+            if card is None:
+                continue
+            if not card.suspended and card.due and card.due <= now:
+                due += 1
+            if kind == Question.Kind.CODING and not card.solved:
+                continue
+            practised += 1
+            solved += kind == Question.Kind.CODING
+            recall_now += retrievability(card, now)
+            if target:
+                recall_target += retrievability(card, target)
+        size = len(pool)
+        now_mean = recall_now / size if size else 0.0
+        target_mean = recall_target / size if (size and target) else None
+        score = 100 * (target_mean if target_mean is not None else now_mean)
+        band, label = band_for(score, practised)
+        results.append(
+            RoundReadiness(
+                round_,
+                size,
+                practised,
+                solved,
+                coding_total,
+                due,
+                now_mean,
+                target_mean,
+                score,
+                band,
+                label,
+            )
+        )
+    return results
+
+
+def _target_time(now: datetime, interview_date: date | None) -> datetime | None:
+    if interview_date is None:
+        return None
+    moment = datetime.combine(interview_date, time(9, 0), tzinfo=UTC)
+    return moment if moment > now else None
+
+
+@dataclass
+class PlanRow:
+    round: Round
+    to_learn: int
+    per_day: int
+
+
+@dataclass
+class StudyPlan:
+    days_left: int
+    rows: list[PlanRow]
+    new_per_day_needed: int
+    new_per_day_limit: int
+
+    @property
+    def reachable(self) -> bool:
+        return self.days_left > 0 and self.new_per_day_needed <= self.new_per_day_limit
+
+
+def study_plan(
+    readiness: list[RoundReadiness], today: date, interview_date: date | None, limit: int
+) -> StudyPlan | None:
+    """Spread what is left to learn of each pool over the days before the interview.
+
+    Aims for TARGET_COVERAGE of every pool practised at least once, one day before the
+    interview kept for review only. Unreachable when that needs more new questions a day
+    than the user's daily limit, or when no day is left.
+    """
+    if interview_date is None:
+        return None
+    days_left = max(0, (interview_date - today).days - 1)
+    rows = []
+    for item in readiness:
+        to_learn = max(0, math.ceil(TARGET_COVERAGE * item.pool) - item.practised)
+        per_day = math.ceil(to_learn / days_left) if days_left else to_learn
+        rows.append(PlanRow(item.round, to_learn, per_day))
+    needed = sum(r.per_day for r in rows)
+    return StudyPlan(days_left, rows, needed, limit)
+
+
+def record_snapshots(user, question: Question, now: datetime) -> None:
+    """After a rating: store today's readiness for the rounds this question belongs to."""
+    rounds = list(question.rounds.all())
+    if not rounds:
+        return
+    day = now.date()
+    for item in compute(user, rounds, now, None):
+        ReadinessSnapshot.objects.update_or_create(
+            user=user,
+            round=item.round,
+            day=day,
+            defaults={"score": item.score, "coverage": item.coverage},
+        )
+
+
+def history(
+    user, rounds: list[Round], today: date, days: int = 90
+) -> dict[int, list[tuple[date, float]]]:
+    since = today - timedelta(days=days)
+    rows = (
+        ReadinessSnapshot.objects.filter(Q(user=user) & Q(round__in=rounds) & Q(day__gte=since))
+        .order_by("day")
+        .values_list("round_id", "day", "score")
+    )
+    series: dict[int, list[tuple[date, float]]] = defaultdict(list)
+    for round_id, day, score in rows:
+        series[round_id].append((day, score))
+    return series
