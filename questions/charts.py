@@ -16,6 +16,11 @@ CELL = 11
 GAP = 2
 
 
+def _n(value: float) -> str:
+    # format_html escapes its arguments to strings first, so numbers are formatted here.
+    return f"{value:.1f}"
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: str, css: str) -> SafeString:
     return format_html(
         '<svg class="chart {}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
@@ -93,8 +98,8 @@ def bar_chart(values: list[tuple[date, int]], title: str) -> SafeString:
         x = left + i * slot + 3
         bars.append(
             format_html(
-                '<rect class="bar" x="{:.1f}" y="{:.1f}" width="{:.1f}" height="{:.1f}" rx="2"><title>{}: {}</title></rect>'
-                '<text class="chart-label" x="{:.1f}" y="{}" text-anchor="middle">{}</text>',
+                '<rect class="bar" x="{}" y="{}" width="{}" height="{}" rx="2"><title>{}: {}</title></rect>'
+                '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
                 x,
                 height - bottom - h,
                 slot - 6,
@@ -109,7 +114,7 @@ def bar_chart(values: list[tuple[date, int]], title: str) -> SafeString:
         if value:
             bars.append(
                 format_html(
-                    '<text class="chart-value" x="{:.1f}" y="{:.1f}" text-anchor="middle">{}</text>',
+                    '<text class="chart-value" x="{}" y="{}" text-anchor="middle">{}</text>',
                     x + (slot - 6) / 2,
                     height - bottom - h - 3,
                     value,
@@ -143,7 +148,7 @@ def line_chart(
     for level in (0, 50, 80, 100):
         parts.append(
             format_html(
-                '<line class="grid" x1="{}" x2="{}" y1="{:.1f}" y2="{:.1f}"/><text class="chart-label" x="0" y="{:.1f}">{}</text>',
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/><text class="chart-label" x="0" y="{}">{}</text>',
                 left,
                 width - 8,
                 y(level),
@@ -166,7 +171,7 @@ def line_chart(
         for d, v in points[-1:]:
             parts.append(
                 format_html(
-                    '<circle class="dot line-{}" cx="{:.1f}" cy="{:.1f}" r="3"><title>{}: {:.0f} on {}</title></circle>',
+                    '<circle class="dot line-{}" cx="{}" cy="{}" r="3"><title>{}: {} on {}</title></circle>',
                     index % 7,
                     x(d),
                     y(v),

@@ -1,6 +1,8 @@
 """`loadbank`: all-or-nothing, upsert by slug, counts, clear errors."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -122,15 +124,19 @@ def test_one_bad_file_loads_nothing_and_names_file_line_reason(bank):
     assert "difficulty must be one of" in error.reason
 
 
-def test_command_exits_non_zero_with_message(bank, capsys):
+def test_command_exits_non_zero_with_message(bank):
+    """The real command line: exit status and message (validation fails before any write)."""
     (bank / "coding/broken.md").write_text("no front matter")
-    with pytest.raises(SystemExit) as info:
-        from django.core.management import execute_from_command_line
-
-        execute_from_command_line(["manage.py", "loadbank", str(bank)])
-    assert info.value.code != 0
-    err = capsys.readouterr().err
-    assert "coding/broken.md:1" in err and "front matter" in err
+    result = subprocess.run(
+        [sys.executable, "manage.py", "loadbank", str(bank)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert "coding/broken.md:1" in result.stderr and "front matter" in result.stderr
+    assert "nothing was loaded" in result.stderr
     assert Question.objects.count() == 0
 
 

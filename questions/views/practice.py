@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from questions import scheduling
+from questions import readiness, scheduling
 from questions.forms import RatingForm
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.queue import Scope, next_in_queue, parse_scope
@@ -268,7 +268,9 @@ def practice_rate(request: HttpRequest) -> HttpResponse:
             request.user, question, list(question.choices.all()), data["picks"], data["answer"]
         ),
     )
-    if not recorded:
+    if recorded:
+        readiness.record_snapshots(request.user, question, now)
+    else:
         messages.info(request, "That rating was already recorded.")
     if request.htmx:
         context = _card_context(request, scope, data["started"], now, profile)

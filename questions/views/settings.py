@@ -10,7 +10,8 @@ from questions.models import Profile
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = Profile
-        fields = ["desired_retention", "new_per_day", "hide_difficulty"]
+        fields = ["track", "interview_date", "desired_retention", "new_per_day", "hide_difficulty"]
+        widgets = {"interview_date": forms.DateInput(attrs={"type": "date"})}
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,0 +1,104 @@
+"""The readiness dashboard: one figure per round of the user's track, charts, streak, plan."""
+
+from datetime import UTC, date, timedelta
+
+from django.db.models import Count
+from django.db.models.functions import TruncDate
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from questions import charts, readiness
+from questions.models import Card, Profile, Review
+
+HEATMAP_WEEKS = 53
+HISTORY_DAYS = 90
+DUE_DAYS = 14
+
+
+def _streak(days_with_reviews: set[date], today: date) -> int:
+    """Consecutive days with at least one review, ending today (or yesterday, if today has
+    none yet: a streak is not lost before the day is over)."""
+    day = today if today in days_with_reviews else today - timedelta(days=1)
+    streak = 0
+    while day in days_with_reviews:
+        streak += 1
+        day -= timedelta(days=1)
+    return streak
+
+
+def _next_action(item: readiness.RoundReadiness) -> str:
+    if item.pool == 0:
+        return "No questions in this round's pool yet."
+    if item.due:
+        return f"{item.due} question{'s' if item.due != 1 else ''} due in {item.round.name}."
+    if item.coding_total and item.solved_coding < item.coding_total:
+        return f"Coding: {item.solved_coding} of {item.coding_total} solved."
+    if item.practised < item.pool:
+        return f"{item.pool - item.practised} of {item.pool} questions not practised yet."
+    return "Everything practised: keep reviewing what comes due."
+
+
+@require_GET
+def dashboard(request: HttpRequest) -> HttpResponse:
+    now = timezone.now().astimezone(UTC)
+    today = now.date()
+    user = request.user
+    profile = Profile.for_user(user)
+    rounds = readiness.track_rounds(profile)
+    items = readiness.compute(user, rounds, now, profile.interview_date)
+    for item in items:
+        item.next_action = _next_action(item)
+
+    since = today - timedelta(days=7 * HEATMAP_WEEKS)
+    per_day = dict(
+        Review.objects.filter(user=user, reviewed_at__date__gte=since)
+        .annotate(day=TruncDate("reviewed_at", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    due_rows = dict(
+        Card.objects.filter(
+            user=user, suspended=False, reps__gt=0, due__date__lt=today + timedelta(days=DUE_DAYS)
+        )
+        .annotate(day=TruncDate("due", tzinfo=UTC))
+        .values("day")
+        .annotate(n=Count("id"))
+        .values_list("day", "n")
+    )
+    overdue = sum(n for day, n in due_rows.items() if day < today)
+    due_days = [
+        (
+            today + timedelta(days=i),
+            due_rows.get(today + timedelta(days=i), 0) + (overdue if i == 0 else 0),
+        )
+        for i in range(DUE_DAYS)
+    ]
+    history = readiness.history(user, rounds, today, HISTORY_DAYS)
+    series = [(r.name, history.get(r.pk, [])) for r in rounds]
+    totals = Review.objects.filter(user=user).aggregate(reviews=Count("id"))
+    context = {
+        "profile": profile,
+        "items": items,
+        "plan": readiness.study_plan(items, today, profile.interview_date, profile.new_per_day),
+        "heatmap": charts.heatmap(per_day, today, HEATMAP_WEEKS),
+        "due_chart": charts.bar_chart(due_days, f"Reviews due in the next {DUE_DAYS} days"),
+        "due_days": due_days,
+        "history_chart": charts.line_chart(
+            series, today - timedelta(days=HISTORY_DAYS), today, "Readiness per round, last 90 days"
+        ),
+        "series": [
+            (index % 7, name, points[-1][1] if points else None)
+            for index, (name, points) in enumerate(series)
+        ],
+        "streak": _streak(set(per_day), today),
+        "active_days": len(per_day),
+        "total_reviews": totals["reviews"],
+        "ready_at": readiness.READY_AT,
+        "days_to_interview": (profile.interview_date - today).days
+        if profile.interview_date
+        else None,
+    }
+    return render(request, "questions/dashboard.html", context)

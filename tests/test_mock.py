@@ -1,0 +1,212 @@
+"""Timed mock interviews: composition, autosave, time-out, debrief ratings, ownership."""
+
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from questions import mock as mocks
+from questions import scheduling
+from questions.models import Card, MockInterview, MockItem, Review, Round
+from tests.factories import make_question, seed_loop
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def loop(db):
+    seed_loop()
+
+
+def ml_depth_pool(n_per_category=3):
+    for category in ("deep-learning", "vision", "recsys", "nlp"):
+        for i in range(n_per_category):
+            make_question(slug=f"{category}-{i}", category=category, rounds=["ml-depth"])
+
+
+def test_ml_depth_mock_has_six_questions_across_categories_and_45_minutes(alice):
+    ml_depth_pool()
+    now = datetime.now(UTC)
+    mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), now, random.Random(1))
+    items = list(mock.items.select_related("question__category"))
+    assert len(items) == 6
+    assert len({i.question.category.slug for i in items}) == 4
+    assert mock.ends_at - mock.started_at == timedelta(minutes=45)
+
+
+def test_coding_mock_is_two_coding_problems(alice):
+    for i in range(4):
+        make_question(
+            slug=f"c{i}",
+            category="coding",
+            rounds=["coding"],
+            kind="coding",
+            language="python",
+            starter="def f():\n    pass\n",
+            solution="def f():\n    return 1\n",
+            tests="def test_example():\n    assert f() == 1\n",
+        )
+    make_question(slug="flash", category="ml-coding", rounds=["coding"])
+    mock = mocks.start(alice, Round.objects.get(slug="coding"), datetime.now(UTC))
+    assert [i.question.kind for i in mock.items.all()] == ["coding", "coding"]
+
+
+def test_due_and_weak_questions_come_first(alice):
+    ml_depth_pool()
+    now = datetime.now(UTC)
+    due = make_question(slug="due-one", category="nlp", rounds=["ml-depth"])
+    Card.objects.create(
+        user=alice,
+        question=due,
+        reps=2,
+        state=2,
+        stability=2,
+        difficulty=5,
+        last_review=now - timedelta(days=9),
+        due=now - timedelta(days=1),
+    )
+    mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), now, random.Random(3))
+    assert mock.items.get(position=0).question.slug == "due-one"
+
+
+def test_run_page_hides_answers_and_difficulty_and_autosaves(alice_client, alice):
+    ml_depth_pool()
+    alice_client.post(reverse("questions:mock_start"), {"round": "ml-depth"})
+    mock = MockInterview.objects.get(user=alice)
+    html = alice_client.get(reverse("questions:mock_detail", args=[mock.pk])).content.decode()
+    assert "data-countdown" in html and "Model answer" not in html and "badge-medium" not in html
+    item = mock.items.get(position=2)
+    response = alice_client.post(
+        reverse("questions:mock_answer", args=[mock.pk, 2]), {"answer-2": "my thoughts"}
+    )
+    assert response.status_code == 200
+    item.refresh_from_db()
+    assert item.answer == "my thoughts"
+    # A reload keeps the clock: seconds left come from the server's end time.
+    again = alice_client.get(reverse("questions:mock_detail", args=[mock.pk]))
+    assert 0 < again.context["seconds_left"] <= 45 * 60 and "my thoughts" in again.content.decode()
+
+
+def test_time_out_shows_debrief_without_writing_and_locks_answers(alice_client, alice):
+    ml_depth_pool()
+    mock = mocks.start(
+        alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    response = alice_client.get(reverse("questions:mock_detail", args=[mock.pk]))
+    assert "debrief" in response.content.decode() and "Model answer" in response.content.decode()
+    mock.refresh_from_db()
+    assert mock.finished_at is None  # derived from the clock; GET wrote nothing
+    locked = alice_client.post(
+        reverse("questions:mock_answer", args=[mock.pk, 0]), {"answer-0": "late"}
+    )
+    assert locked.status_code == 409
+
+
+def test_finish_then_rate_feeds_the_scheduler_once(alice_client, alice):
+    ml_depth_pool(2)
+    alice_client.post(reverse("questions:mock_start"), {"round": "ml-depth"})
+    mock = MockInterview.objects.get(user=alice)
+    positions = list(mock.items.values_list("position", flat=True))
+    alice_client.post(
+        reverse("questions:mock_finish", args=[mock.pk]),
+        {f"answer-{p}": f"answer {p}" for p in positions},
+    )
+    mock.refresh_from_db()
+    assert mock.finished_at is not None
+    ratings = {f"rating-{p}": str(1 + p % 4) for p in positions}
+    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), ratings)
+    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), ratings)  # double submit
+    assert Review.objects.filter(user=alice).count() == len(positions)
+    mock.refresh_from_db()
+    expected = mocks.score([1 + p % 4 for p in positions])
+    assert mock.score == expected
+    review = Review.objects.get(user=alice, question=mock.items.get(position=0).question)
+    assert review.answer == "answer 0" and review.outcome == {"mock_interview": mock.pk}
+    listing = alice_client.get(reverse("questions:mock_list")).content.decode()
+    assert f"{expected:.0f}/100" in listing
+
+
+def test_rating_needs_every_question(alice_client, alice):
+    ml_depth_pool(1)
+    mock = mocks.start(
+        alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC) - timedelta(hours=1)
+    )
+    response = alice_client.post(
+        reverse("questions:mock_rate", args=[mock.pk]), {"rating-0": "3"}, follow=True
+    )
+    assert "Rate every question" in response.content.decode()
+    assert not Review.objects.exists()
+
+
+def test_score_formula():
+    assert mocks.score([1, 4]) == 50.0
+    assert mocks.score([3, 3, 3]) == pytest.approx(66.7)
+    assert mocks.score([]) == 0.0
+
+
+def test_charlie_cannot_see_or_touch_alices_mock(client, alice, charlie):
+    ml_depth_pool(1)
+    mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC))
+    client.force_login(charlie)
+    assert client.get(reverse("questions:mock_detail", args=[mock.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("questions:mock_answer", args=[mock.pk, 0]), {"answer-0": "x"}
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("questions:mock_finish", args=[mock.pk])).status_code == 404
+    assert (
+        client.post(reverse("questions:mock_rate", args=[mock.pk]), {"rating-0": "3"}).status_code
+        == 404
+    )
+    mock.refresh_from_db()
+    assert mock.finished_at is None and not MockItem.objects.filter(answer="x").exists()
+    assert not Review.objects.exists()
+    assert (
+        str(mock.pk)
+        not in client.get(reverse("questions:mock_list"))
+        .content.decode()
+        .split("Past interviews")[1]
+    )
+
+
+def test_empty_round_is_refused_with_a_message(alice_client):
+    response = alice_client.post(
+        reverse("questions:mock_start"), {"round": "research-directions"}, follow=True
+    )
+    assert "no questions" in response.content.decode()
+    assert not MockInterview.objects.exists()
+
+
+def test_start_and_finish_need_post(alice_client, alice):
+    ml_depth_pool(1)
+    assert alice_client.get(reverse("questions:mock_start")).status_code == 405
+    mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC))
+    assert alice_client.get(reverse("questions:mock_finish", args=[mock.pk])).status_code == 405
+
+
+def test_scheduling_uses_the_existing_card_sequence(alice_client, alice):
+    ml_depth_pool(1)
+    question = make_question(slug="seen", category="vision", rounds=["ml-depth"])
+    scheduling.record_review(
+        alice,
+        question,
+        sequence=0,
+        rating=3,
+        now=datetime.now(UTC) - timedelta(days=3),
+        desired_retention=0.9,
+    )
+    mock = MockInterview.objects.create(
+        user=alice,
+        round=Round.objects.get(slug="ml-depth"),
+        started_at=datetime.now(UTC) - timedelta(hours=1),
+        ends_at=datetime.now(UTC) - timedelta(minutes=15),
+    )
+    MockItem.objects.create(mock=mock, question=question, position=0)
+    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), {"rating-0": "4"})
+    assert list(Review.objects.filter(question=question).values_list("sequence", "rating")) == [
+        (0, 3),
+        (1, 4),
+    ]
