@@ -96,3 +96,54 @@ def logged_in_page(page, live_server, alice):
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(f"{live_server.url}/")
     return page
+
+
+# --- URL coverage ------------------------------------------------------------------------------
+# Every URL pattern must be requested by at least one test. Recorded for Django test-client
+# requests; enforced at the end of a full run when PREP_URL_COVERAGE=1 (CI sets it).
+
+REQUESTED_URL_NAMES: set[str] = set()
+
+
+@pytest.fixture(autouse=True)
+def _record_requested_urls(monkeypatch):
+    from django.test.client import Client
+    from django.urls import Resolver404, resolve
+
+    original = Client.request
+
+    def request(self, **environ):
+        try:
+            match = resolve(environ.get("PATH_INFO", "/"))
+            REQUESTED_URL_NAMES.add(match.view_name)
+        except Resolver404:
+            pass
+        return original(self, **environ)
+
+    monkeypatch.setattr(Client, "request", request)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("PREP_URL_COVERAGE") != "1" or exitstatus != 0:
+        return
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    def names(patterns, namespace=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                if entry.namespace != "admin":
+                    yield from names(
+                        entry.url_patterns, f"{entry.namespace}:" if entry.namespace else namespace
+                    )
+            elif isinstance(entry, URLPattern) and entry.name:
+                yield namespace + entry.name
+
+    missing = sorted(set(names(get_resolver().url_patterns)) - REQUESTED_URL_NAMES)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if missing:
+        reporter.write_line(f"URL coverage FAILED: no test requests {', '.join(missing)}", red=True)
+        session.exitstatus = 1
+    else:
+        reporter.write_line(
+            f"URL coverage: every named URL was requested by a test ({len(REQUESTED_URL_NAMES)})."
+        )

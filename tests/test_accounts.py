@@ -140,3 +140,36 @@ def test_password_reset_sends_email(client, alice, mailoutbox):
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/reset/" in mailoutbox[0].body
+
+
+def test_full_password_reset_flow(client, alice, mailoutbox):
+    client.post(reverse("password_reset"), {"email": "alice@example.com"}, follow=True)
+    assert client.get(reverse("password_reset_done")).status_code == 200
+    link = next(
+        line for line in mailoutbox[0].body.splitlines() if "/accounts/reset/" in line
+    ).strip()
+    path = link[link.index("/accounts/reset/") :]
+    form_page = client.get(path, follow=True)
+    assert form_page.status_code == 200 and "Choose a new password" in form_page.content.decode()
+    set_url = form_page.redirect_chain[-1][0]
+    response = client.post(
+        set_url,
+        {"new_password1": "a fresh long passphrase", "new_password2": "a fresh long passphrase"},
+    )
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200  # password_reset_complete
+    assert client.login(username="alice", password="a fresh long passphrase")
+
+
+def test_password_change_done_page(alice_client):
+    response = alice_client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a new long passphrase",
+            "new_password2": "a new long passphrase",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("password_change_done")
+    assert "Your password has been changed" in response.content.decode()
