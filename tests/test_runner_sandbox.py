@@ -73,7 +73,8 @@ def test_sql_query_runs_against_sqlite_inside_the_sandbox():
 
 def test_infinite_loop_hits_the_cpu_limit():
     result = run_one("while True:\n    pass\n")
-    assert "CPU time limit exceeded" in result.error
+    # CPU limit normally; the wall clock first when the machine is busy. Both say so plainly.
+    assert "CPU time limit exceeded" in result.error or "Time limit exceeded" in result.error
 
 
 def test_sleeping_forever_hits_the_wall_clock_limit():
@@ -88,24 +89,23 @@ def test_memory_bomb_is_refused():
 
 
 def test_fork_bomb_is_contained():
+    marker = "31.41592"  # children become `sleep 31.41592`, so we can look for survivors
     result = run_one(
-        """
+        f"""
         import os
         children = 0
         try:
             while True:
                 if os.fork() == 0:
-                    import time
-                    time.sleep(30)
-                    os._exit(0)
+                    os.execv("/usr/bin/sleep", ["sleep", "{marker}"])
                 children += 1
         except OSError as exc:
-            raise AssertionError(f"stopped after {children} children: {exc}")
+            raise AssertionError(f"stopped after {{children}} children: {{exc}}")
         """
     )
     assert "Resource temporarily unavailable" in message(result) or "Time limit" in result.error
-    leftover = subprocess.run(["pgrep", "-u", "65534", "-c"], capture_output=True, text=True)
-    assert leftover.stdout.strip() in {"0", ""}, "sandboxed processes outlived the run"
+    survivors = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True)
+    assert survivors.stdout.strip() == "", "sandboxed processes outlived the run"
 
 
 def test_ten_megabytes_of_output_is_capped():
