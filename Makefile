@@ -14,7 +14,7 @@ for c in python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: run test serve lint format bench clean
+.PHONY: run test serve lint format bench soak clean
 .DEFAULT_GOAL := run
 
 $(PY):
@@ -49,6 +49,11 @@ serve: $(VENV)/.runtime
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py loadbank
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=false HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn prep.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-2}
+
+# Benchmark at scale on SQLite and PostgreSQL; writes bench/results.md (see bench/run.py).
+bench: $(VENV)/.runtime
+	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .

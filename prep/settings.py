@@ -210,6 +210,10 @@ PREP_CODE_RUNNER = os.environ.get("PREP_CODE_RUNNER") or (
     "bwrap" if shutil.which("bwrap") else "off"
 )
 
+# Benchmark deployments only: exposes /bench/bare/, the cheapest possible Django view, as the
+# ceiling the real pages are compared against (bench/run.py).
+PREP_BENCH = envbool("PREP_BENCH", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

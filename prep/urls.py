@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -39,3 +40,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("questions.urls")),
 ]
+
+if settings.PREP_BENCH:
+    from prep.bench import bare
+
+    urlpatterns.append(path("bench/bare/", bare, name="bench_bare"))

@@ -1,0 +1,293 @@
+"""`make bench`: seed a database at scale, serve it like production, measure it with wrk.
+
+For each database (SQLite file, local PostgreSQL): migrate, time `loadbank` on the real bank,
+seed synthetic data (seed_synthetic), start gunicorn with 2 workers and DEBUG off, then run wrk
+several times against each page and keep the median of the runs. Also counts the SQL queries
+of each page. Writes bench/results.md. Loopback only; every run is bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import platform
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = str(ROOT / ".venv" / "bin" / "python")
+GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
+WRK_SCRIPT = str(ROOT / "bench" / "wrk.lua")
+RESULTS = ROOT / "bench" / "results.md"
+PORT = 8791
+PASSWORD = "bench-password-not-secret"  # noqa: S105 - synthetic benchmark users
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
+PAGES = [
+    # label, method, path, who ("anon", "heavy" = a seeded user with ~1,000 reviews, "fresh")
+    ("bare Django view (ceiling)", "GET", "/bench/bare/", "anon"),
+    ("landing page", "GET", "/", "anon"),
+    (
+        "bank list: filter + search",
+        "GET",
+        "/bank/?category=recsys&q=synthetic+question+12",
+        "heavy",
+    ),
+    ("question page", "GET", "/q/syn-q-42/", "heavy"),
+    ("practice page", "GET", "/practice/session/?scope=all", "heavy"),
+    ("dashboard", "GET", "/dashboard/", "heavy"),
+    ("post a rating (htmx)", "POST", "/practice/rate/", "fresh"),
+]
+
+QUERY_COUNT_SCRIPT = """
+import json
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+client = Client(HTTP_HOST="127.0.0.1")
+client.force_login(get_user_model().objects.get(username="user-0"))
+counts = {}
+for path in PATHS:
+    with CaptureQueriesContext(connection) as queries:
+        status = client.get(path).status_code
+    counts[path] = len(queries) if status == 200 else f"HTTP {status}"
+print("QUERY_COUNTS " + json.dumps(counts))
+"""
+
+
+def env_for(database_url: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in {"DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update(
+        DATABASE_URL=database_url,
+        DEBUG="false",
+        HTTPS="false",
+        SECRET_KEY="bench-" + "k" * 50 + "-0123456789abcdef",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        PREP_BENCH="true",
+        PREP_CODE_RUNNER="off",
+        LOG_LEVEL="WARNING",
+    )
+    return env
+
+
+def manage(env: dict, *args: str, capture: bool = False) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, text=True,
+        capture_output=capture,
+    )  # fmt: skip
+    return result.stdout if capture else ""
+
+
+def fresh_database(kind: str) -> str:
+    if kind == "sqlite":
+        path = ROOT / "bench" / "bench.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    subprocess.run(["psql", PG_ADMIN, "-q", "-c", "DROP DATABASE IF EXISTS prep_bench"], check=True)
+    subprocess.run(["psql", PG_ADMIN, "-q", "-c", "CREATE DATABASE prep_bench"], check=True)
+    return "postgres://postgres@127.0.0.1:5432/prep_bench"
+
+
+def start_server(env: dict) -> subprocess.Popen:
+    server = subprocess.Popen(
+        [GUNICORN, "prep.wsgi", "--bind", f"127.0.0.1:{PORT}", "--workers", "2", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/bench/bare/", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop_server(server)
+    raise SystemExit("gunicorn did not start")
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+def login(username: str) -> tuple[str, str]:
+    """Sign in through the real login form; returns (cookie header, csrf token)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://127.0.0.1:{PORT}"
+    opener.open(f"{base}/accounts/login/")
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    data = urllib.parse.urlencode(
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+    )
+    opener.open(
+        urllib.request.Request(f"{base}/accounts/login/", data=data.encode(), method="POST")
+    )
+    if not any(c.name == "sessionid" for c in jar):
+        raise SystemExit(f"could not sign in as {username}")
+    csrf = next(c.value for c in jar if c.name == "csrftoken")
+    return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
+
+
+def wrk(path: str, method: str, cookie: str, csrf: str, seconds: int, connections: int) -> dict:
+    env = dict(
+        os.environ, BENCH_COOKIE=cookie, BENCH_CSRF=csrf, BENCH_METHOD=method, BENCH_PATH=path
+    )
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", WRK_SCRIPT,
+         f"http://127.0.0.1:{PORT}{path}"],
+        env=env, capture_output=True, text=True, check=True, timeout=seconds + 60,
+    ).stdout  # fmt: skip
+    line = next(line for line in out.splitlines() if line.startswith("{"))
+    figures = json.loads(line)
+    figures["rps"] = figures["requests"] / (figures["duration_us"] / 1e6)
+    return figures
+
+
+def create_fresh_users(env: dict, count: int) -> None:
+    script = (
+        "from django.contrib.auth import get_user_model\n"
+        "from django.contrib.auth.hashers import make_password\n"
+        f"h = make_password({PASSWORD!r})\n"
+        f"get_user_model().objects.bulk_create([get_user_model()(username=f'fresh-{{i}}', password=h) for i in range({count})])\n"
+    )
+    manage(env, "shell", "-c", script)
+
+
+def bench_database(kind: str, args) -> dict:
+    url = fresh_database(kind)
+    env = env_for(url)
+    print(f"== {kind}: migrate, load the bank, seed", flush=True)
+    manage(env, "migrate", "--noinput", "--verbosity", "0")
+    manage(env, "createcachetable")
+    manage(env, "collectstatic", "--noinput", "--verbosity", "0")
+    began = time.perf_counter()
+    manage(env, "loadbank", capture=True)
+    loadbank_s = time.perf_counter() - began
+    began = time.perf_counter()
+    manage(env, "loadbank", capture=True)
+    reload_s = time.perf_counter() - began
+    began = time.perf_counter()
+    manage(env, "seed_synthetic", "--questions", str(args.questions), "--users", str(args.users),
+           "--reviews", str(args.reviews))  # fmt: skip
+    seed_s = time.perf_counter() - began
+    create_fresh_users(env, args.runs * len(PAGES))
+    paths = [p for _, method, p, who in PAGES if method == "GET" and who != "anon"]
+    out = manage(env, "shell", "-c", f"PATHS = {paths!r}\n" + QUERY_COUNT_SCRIPT, capture=True)
+    query_counts = json.loads(out.split("QUERY_COUNTS ", 1)[1])
+
+    server = start_server(env)
+    rows = []
+    fresh = iter(range(10_000))
+    try:
+        heavy = login("user-0")
+        for label, method, path, who in PAGES:
+            samples = []
+            for _ in range(args.runs):
+                cookie, csrf = ("", "")
+                if who == "heavy":
+                    cookie, csrf = heavy
+                elif who == "fresh":
+                    cookie, csrf = login(f"fresh-{next(fresh)}")
+                samples.append(wrk(path, method, cookie, csrf, args.seconds, args.connections))
+            rows.append(
+                {
+                    "label": label,
+                    "rps": statistics.median(s["rps"] for s in samples),
+                    "p50": statistics.median(s["p50_us"] for s in samples) / 1000,
+                    "p95": statistics.median(s["p95_us"] for s in samples) / 1000,
+                    "errors": sum(s["errors"] + s["bad_status"] for s in samples),
+                    "requests": sum(s["requests"] for s in samples),
+                    "queries": query_counts.get(path, "-")
+                    if method == "GET" and who != "anon"
+                    else "-",
+                }
+            )
+            print(
+                f"  {label}: {rows[-1]['rps']:.0f} req/s, p50 {rows[-1]['p50']:.1f} ms", flush=True
+            )
+    finally:
+        stop_server(server)
+    return {"rows": rows, "loadbank_s": loadbank_s, "reload_s": reload_s, "seed_s": seed_s}
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in open("/proc/cpuinfo")
+            if line.startswith("model name")
+        )
+    except (OSError, StopIteration):
+        pass
+    mem = next(
+        (line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "0"
+    )
+    return f"{os.cpu_count()} cores ({cpu}), {int(mem) // 1024 // 1024} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+def table(result: dict) -> str:
+    bare = result["rows"][0]
+    lines = [
+        "| page | req/s | p50 ms | p95 ms | cost vs bare (req/s) | p50 vs bare | SQL queries | errors |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in result["rows"]:
+        lines.append(
+            f"| {row['label']} | {row['rps']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | "
+            f"{bare['rps'] / row['rps']:.2f}x | {row['p50'] / bare['p50']:.2f}x | {row['queries']} | {row['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--databases", default="sqlite,postgres")
+    parser.add_argument("--questions", type=int, default=10_000)
+    parser.add_argument("--users", type=int, default=1_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian package 'wrk').")
+    results = {kind: bench_database(kind, args) for kind in args.databases.split(",")}
+    parts = [
+        "# prep benchmark\n",
+        f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        f"- machine: {machine()}",
+        f"- data: {args.questions:,} synthetic questions + the real bank, {args.users:,} users, "
+        f"{args.reviews:,} reviews (`seed_synthetic`)",
+        f"- server: gunicorn, 2 sync workers, DEBUG off, whitenoise, on 127.0.0.1; load from wrk "
+        f"on the same machine (2 threads, {args.connections} connections, {args.seconds} s per run)",
+        f"- figures: median of {args.runs} runs; 'cost vs bare' = bare view req/s / page req/s",
+        "- pages as a signed-in user with about 1,000 reviews (user-0); ratings by fresh users",
+        "",
+    ]
+    for kind, result in results.items():
+        parts += [
+            f"## {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}\n",
+            table(result),
+            "",
+            f"`loadbank` on the full bank: {result['loadbank_s']:.1f} s first load, "
+            f"{result['reload_s']:.1f} s when nothing changed; seeding took {result['seed_s']:.0f} s.",
+            "",
+        ]
+    RESULTS.write_text("\n".join(parts))
+    print(RESULTS.read_text())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

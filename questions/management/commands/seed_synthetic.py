@@ -1,0 +1,164 @@
+"""Fill a database with synthetic data at scale, for the benchmark (`make bench`).
+
+Bulk inserts only, so a million reviews take minutes, not hours. The questions are clearly
+synthetic ("Synthetic question 123"); never run this against a real deployment: it refuses
+unless the database has no users yet or --force is given.
+"""
+
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from questions.loader import DEFAULT_BANK, _upsert_loop, read_loop
+from questions.models import Card, Question, Review, RubricPoint
+from questions.rendering import render_markdown
+
+BATCH = 5000
+BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - synthetic users of a benchmark DB
+
+
+class Command(BaseCommand):
+    help = "Create synthetic questions, users, cards and reviews for benchmarking."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--questions", type=int, default=10_000)
+        parser.add_argument("--users", type=int, default=1_000)
+        parser.add_argument("--reviews", type=int, default=1_000_000)
+        parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument("--force", action="store_true", help="seed even if users exist")
+
+    def handle(self, *args, questions, users, reviews, seed, force, **options):
+        User = get_user_model()
+        if User.objects.exists() and not force:
+            raise CommandError(
+                "This database already has users; use --force on a throwaway database."
+            )
+        rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+        started = time.perf_counter()
+        categories, rounds = _upsert_loop(read_loop(DEFAULT_BANK))
+        question_ids = self._questions(questions, categories, rounds, rng)
+        self.stdout.write(
+            f"  {len(question_ids)} questions ({time.perf_counter() - started:.0f} s)"
+        )
+        user_ids = self._users(users)
+        self.stdout.write(f"  {len(user_ids)} users ({time.perf_counter() - started:.0f} s)")
+        count = self._reviews(user_ids, question_ids, reviews, rng)
+        self.stdout.write(
+            self.style.SUCCESS(f"Seeded {count} reviews in {time.perf_counter() - started:.0f} s.")
+        )
+
+    def _questions(self, n, categories, rounds, rng) -> list[int]:
+        category_list = list(categories.values())
+        prompt = "Explain the synthetic concept and when it matters.\n\n```python\ndef f(x):\n    return x\n```"
+        answer = "A synthetic answer with **emphasis** and `code`."
+        prompt_html, answer_html = render_markdown(prompt), render_markdown(answer)
+        kinds = ["flashcard", "flashcard", "choice", "design"]
+        with transaction.atomic():
+            Question.objects.bulk_create(
+                (
+                    Question(
+                        slug=f"syn-q-{i}",
+                        title=f"Synthetic question {i}",
+                        category=category_list[i % len(category_list)],
+                        kind=kinds[i % len(kinds)],
+                        difficulty=("easy", "medium", "hard")[i % 3],
+                        prompt=prompt,
+                        prompt_html=prompt_html,
+                        answer=answer,
+                        answer_html=answer_html,
+                        search_text=f"synthetic question {i}\n{prompt}\n{answer}".lower(),
+                    )
+                    for i in range(n)
+                ),
+                batch_size=BATCH,
+            )
+            ids = list(
+                Question.objects.filter(slug__startswith="syn-q-").values_list("pk", flat=True)
+            )
+            round_list = list(rounds.values())
+            Through = Question.rounds.through
+            Through.objects.bulk_create(
+                (
+                    Through(question_id=qid, round_id=round_list[qid % len(round_list)].pk)
+                    for qid in ids
+                ),
+                batch_size=BATCH,
+            )
+            RubricPoint.objects.bulk_create(
+                (
+                    RubricPoint(
+                        question_id=qid, position=p, text=f"Point {p}", html=f"<p>Point {p}</p>"
+                    )
+                    for qid in ids
+                    for p in range(3)
+                ),
+                batch_size=BATCH,
+            )
+        return ids
+
+    def _users(self, n) -> list[int]:
+        User = get_user_model()
+        password = make_password(BENCH_PASSWORD)
+        User.objects.bulk_create(
+            (User(username=f"user-{i}", password=password) for i in range(n)), batch_size=BATCH
+        )
+        return list(User.objects.filter(username__startswith="user-").values_list("pk", flat=True))
+
+    def _reviews(self, user_ids, question_ids, total, rng) -> int:
+        """Each user reviews a random set of questions a few times each, spread over a year."""
+        per_user = max(1, total // len(user_ids))
+        now = datetime.now(UTC)
+        written = 0
+        cards, logs = [], []
+        for user_id in user_ids:
+            reps_each = 5
+            picked = rng.sample(question_ids, min(len(question_ids), max(1, per_user // reps_each)))
+            for question_id in picked:
+                moment = now - timedelta(days=rng.randint(30, 365))
+                stability = 1.0
+                for seq in range(reps_each):
+                    rating = rng.choice((2, 3, 3, 3, 4))
+                    stability = stability * (2.5 if rating >= 3 else 1.2)
+                    logs.append(
+                        Review(
+                            user_id=user_id,
+                            question_id=question_id,
+                            sequence=seq,
+                            rating=rating,
+                            reviewed_at=moment,
+                            scheduled_due=moment + timedelta(days=stability),
+                            stability=stability,
+                            difficulty=5.0,
+                            desired_retention=0.9,
+                        )
+                    )
+                    moment += timedelta(days=max(1.0, stability))
+                cards.append(
+                    Card(
+                        user_id=user_id,
+                        question_id=question_id,
+                        state=Card.State.REVIEW,
+                        step=None,
+                        stability=stability,
+                        difficulty=5.0,
+                        last_review=min(moment, now),
+                        due=min(moment, now) + timedelta(days=rng.randint(-5, 20)),
+                        reps=reps_each,
+                    )
+                )
+            if len(logs) >= BATCH * 4:
+                written += self._flush(cards, logs)
+                self.stdout.write(f"  {written} reviews")
+                cards, logs = [], []
+        return written + self._flush(cards, logs)
+
+    def _flush(self, cards, logs) -> int:
+        with transaction.atomic():
+            Card.objects.bulk_create(cards, batch_size=BATCH)
+            Review.objects.bulk_create(logs, batch_size=BATCH)
+        return len(logs)
