@@ -9,6 +9,7 @@ of each page. Writes bench/results.md. Loopback only; every run is bounded in ti
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -223,14 +224,12 @@ def bench_database(kind: str, args) -> dict:
 
 def machine() -> str:
     cpu = "unknown CPU"
-    try:
+    with contextlib.suppress(OSError, StopIteration):
         cpu = next(
             line.split(":", 1)[1].strip()
             for line in open("/proc/cpuinfo")
             if line.startswith("model name")
         )
-    except (OSError, StopIteration):
-        pass
     mem = next(
         (line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")), "0"
     )
