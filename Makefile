@@ -55,6 +55,10 @@ bench: $(VENV)/.runtime
 	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
 	$(PY) bench/run.py $(BENCH_ARGS)
 
+# Concurrent users against gunicorn + PostgreSQL, with a worker killed mid-run (bench/soak.py).
+soak: $(VENV)/.runtime
+	$(PY) bench/soak.py $(SOAK_ARGS)
+
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
