@@ -68,7 +68,7 @@ class QueueState:
     card: Card | None  # the due card to show, if any
     new_question: Question | None  # else a never-reviewed question, if the limit allows
     due_count: int
-    new_count: int  # never-reviewed questions in scope
+    has_new: bool  # any never-reviewed question left in scope
     new_today: int
     new_limit: int
 
@@ -99,12 +99,10 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
     started_or_suspended = Card.objects.filter(user=user, question=OuterRef("pk")).filter(
         reps__gt=0
     ) | Card.objects.filter(user=user, question=OuterRef("pk"), suspended=True)
-    new_questions = (
-        scope.filter(Question.objects.visible_to(user))
-        .filter(~Exists(started_or_suspended))
-        .distinct()
-    )
-    new_count = new_questions.count() if scope.includes_new else 0
+    # Filtering by primary keys from the scoped subquery avoids DISTINCT over whole rows when
+    # the scope joins a many-to-many table (rounds, tags).
+    new_questions = Question.objects.filter(pk__in=scoped).filter(~Exists(started_or_suspended))
+    has_new = scope.includes_new and new_questions.exists()
     new_question = None
     if card is None and scope.includes_new and new_today < profile.new_per_day:
         easiest_first = Case(
@@ -118,4 +116,4 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
             .order_by(easiest_first, "category__position", "id")
             .first()
         )
-    return QueueState(card, new_question, due_count, new_count, new_today, profile.new_per_day)
+    return QueueState(card, new_question, due_count, has_new, new_today, profile.new_per_day)

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
 from questions.scheduling import retrievability
@@ -79,17 +79,26 @@ def compute(
     user, rounds: list[Round], now: datetime, interview_date: date | None
 ) -> list[RoundReadiness]:
     round_ids = [r.pk for r in rounds]
-    membership = Question.rounds.through.objects.filter(
-        round_id__in=round_ids,
-        question__in=Question.objects.visible_to(user).values("pk"),
-    ).values_list("round_id", "question_id", "question__kind")
-    pools: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for round_id, question_id, kind in membership:
-        pools[round_id].append((question_id, kind))
+    visible = Question.objects.visible_to(user).values("pk")
+    Membership = Question.rounds.through
+    # Pool sizes are counted in SQL; only the user's own cards come back as rows, so the work
+    # grows with what the user practised, not with the size of the bank or the review log.
+    sizes: dict[int, int] = defaultdict(int)
+    coding_totals: dict[int, int] = defaultdict(int)
+    for round_id, kind, n in (
+        Membership.objects.filter(round_id__in=round_ids, question__in=visible)
+        .values("round_id", "question__kind")
+        .annotate(n=Count("question_id"))
+        .values_list("round_id", "question__kind", "n")
+    ):
+        sizes[round_id] += n
+        if kind == Question.Kind.CODING:
+            coding_totals[round_id] += n
 
+    practised_cards = Card.objects.filter(user=user, reps__gt=0, question__in=visible)
     cards = {
         c.question_id: c
-        for c in Card.objects.filter(user=user, reps__gt=0).only(
+        for c in practised_cards.only(
             "question_id",
             "reps",
             "stability",
@@ -102,28 +111,37 @@ def compute(
             "suspended",
         )
     }
+    members: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for round_id, question_id, kind in Membership.objects.filter(
+        round_id__in=round_ids, question__in=practised_cards.values("question_id")
+    ).values_list("round_id", "question_id", "question__kind"):
+        members[round_id].append((question_id, kind))
+
     target = _target_time(now, interview_date)
+    recall_cache: dict[tuple[int, datetime], float] = {}
+
+    def recall(card: Card, moment: datetime) -> float:
+        key = (card.question_id, moment)
+        if key not in recall_cache:
+            recall_cache[key] = retrievability(card, moment)
+        return recall_cache[key]
+
     results = []
     for round_ in rounds:
-        pool = pools.get(round_.pk, [])
-        practised = solved = coding_total = due = 0
+        practised = solved = due = 0
         recall_now = recall_target = 0.0
-        for question_id, kind in pool:
-            card = cards.get(question_id)
-            if kind == Question.Kind.CODING:
-                coding_total += 1
-            if card is None:
-                continue
+        for question_id, kind in members.get(round_.pk, []):
+            card = cards[question_id]
             if not card.suspended and card.due and card.due <= now:
                 due += 1
             if kind == Question.Kind.CODING and not card.solved:
                 continue
             practised += 1
             solved += kind == Question.Kind.CODING
-            recall_now += retrievability(card, now)
+            recall_now += recall(card, now)
             if target:
-                recall_target += retrievability(card, target)
-        size = len(pool)
+                recall_target += recall(card, target)
+        size = sizes.get(round_.pk, 0)
         now_mean = recall_now / size if size else 0.0
         target_mean = recall_target / size if (size and target) else None
         score = 100 * (target_mean if target_mean is not None else now_mean)
@@ -134,14 +152,14 @@ def compute(
                 size,
                 practised,
                 solved,
-                coding_total,
+                coding_totals.get(round_.pk, 0),
                 due,
                 now_mean,
                 target_mean,
                 score,
                 band,
                 label,
-            )
+            )  # fmt: skip
         )
     return results
 

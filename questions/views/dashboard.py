@@ -1,6 +1,6 @@
 """The readiness dashboard: one figure per round of the user's track, charts, streak, plan."""
 
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -52,8 +52,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         item.next_action = _next_action(item)
 
     since = today - timedelta(days=7 * HEATMAP_WEEKS)
+    # Range filters on the raw timestamp (not __date) so the (user, reviewed_at) index is used.
+    midnight = datetime.combine(since, time.min, tzinfo=UTC)
     per_day = dict(
-        Review.objects.filter(user=user, reviewed_at__date__gte=since)
+        Review.objects.filter(user=user, reviewed_at__gte=midnight)
         .annotate(day=TruncDate("reviewed_at", tzinfo=UTC))
         .values("day")
         .annotate(n=Count("id"))
@@ -61,7 +63,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
     due_rows = dict(
         Card.objects.filter(
-            user=user, suspended=False, reps__gt=0, due__date__lt=today + timedelta(days=DUE_DAYS)
+            user=user,
+            suspended=False,
+            reps__gt=0,
+            due__lt=datetime.combine(today + timedelta(days=DUE_DAYS), time.min, tzinfo=UTC),
         )
         .annotate(day=TruncDate("due", tzinfo=UTC))
         .values("day")
