@@ -159,7 +159,7 @@ def compute(
                 score,
                 band,
                 label,
-            )  # fmt: skip
+            )
         )
     return results
 
