@@ -1,6 +1,16 @@
 from django.urls import path
 
-from questions.views import bank, cards, code, dashboard, mock, practice, settings
+from questions.views import (
+    authoring,
+    bank,
+    cards,
+    code,
+    dashboard,
+    mock,
+    practice,
+    settings,
+    transfer,
+)
 
 app_name = "questions"
 
@@ -30,4 +40,17 @@ urlpatterns = [
     path("mock/<int:mock_id>/rate/", mock.mock_rate, name="mock_rate"),
     # The user's preferences
     path("settings/", settings.user_settings, name="settings"),
+    # My questions, import and export
+    path("my/", authoring.my_questions, name="my_questions"),
+    path("my/new/", authoring.question_create, name="my_new"),
+    path("my/preview/", authoring.question_preview, name="my_preview"),
+    path("my/q/<slug:slug>/edit/", authoring.question_edit, name="my_edit"),
+    path("my/q/<slug:slug>/duplicate/", authoring.question_duplicate, name="my_duplicate"),
+    path("my/q/<slug:slug>/delete/", authoring.question_delete, name="my_delete"),
+    path("my/q/<slug:slug>/export/", transfer.export_question, name="my_export_one"),
+    path("my/import/", transfer.import_questions, name="my_import"),
+    path("my/import/confirm/", transfer.import_confirm, name="my_import_confirm"),
+    path("my/export/questions/", transfer.export_questions, name="my_export"),
+    path("my/export/data/", transfer.export_data, name="my_export_data"),
+    path("my/account/delete/", transfer.delete_account, name="account_delete"),
 ]

@@ -1,0 +1,208 @@
+"""A user's own questions: the list, write (with a live preview), edit, duplicate, delete.
+
+Only the owner may change a question: every view that changes one finds it through
+`_get_own_question`, which answers 404 for anyone else's question and for the built-in bank.
+Duplicating reads through the bank's visibility rule, so a shared or built-in question can
+be copied but another user's private one cannot even be seen.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from questions import authoring, runner
+from questions.bankfile import MAX_ITEMS
+from questions.forms_authoring import QuestionForm
+from questions.models import Question
+from questions.rendering import MAX_MARKDOWN_CHARS, render_code, render_markdown
+from questions.views.bank import _get_question_for_user
+
+PAGE_SIZE = 50
+FORM_TEMPLATE = "questions/my_question_form.html"
+TEXT_FIELDS = ("title", "kind", "difficulty", "language", "tags", "prompt", "answer", "rubric",
+               "hints", "choices", "starter", "solution")  # fmt: skip
+
+
+def _get_own_question(request: HttpRequest, slug: str) -> Question:
+    """The user's own question with this slug; 404 for every other question."""
+    queryset = authoring.with_parts(Question.objects.filter(owner=request.user))
+    return get_object_or_404(queryset, slug=slug)
+
+
+@require_GET
+def my_questions(request: HttpRequest) -> HttpResponse:
+    questions = (
+        Question.objects.filter(owner=request.user)
+        .select_related("category")
+        .annotate(learners=Count("cards__user", filter=~Q(cards__user=request.user), distinct=True))
+        .order_by("-updated_at", "pk")
+    )
+    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "questions/my_questions.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+def question_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _form_page(request, QuestionForm(), None)
+    form = QuestionForm(request.POST)
+    if _wants_preview(request) or not _valid_and_checked(request, form):
+        return _form_page(request, form, None)
+    question = authoring.create_question(
+        form.parsed, owner=request.user, visibility=form.cleaned_data["visibility"]
+    )
+    messages.success(request, f"Saved “{question.title}”. It is in the bank and in practice now.")
+    return redirect("questions:detail", slug=question.slug)
+
+
+@require_http_methods(["GET", "POST"])
+def question_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    question = _get_own_question(request, slug)
+    if request.method == "GET":
+        parsed = authoring.parsed_from_question(question)
+        form = QuestionForm(initial=authoring.form_initial(parsed, question.visibility), slug=slug)
+        return _form_page(request, form, question)
+    form = QuestionForm(request.POST, slug=slug)
+    if _wants_preview(request) or not _valid_and_checked(request, form, question):
+        return _form_page(request, form, question)
+    authoring.save_question(
+        form.parsed,
+        owner=request.user,
+        visibility=form.cleaned_data["visibility"],
+        question=question,
+    )
+    messages.success(request, f"Saved “{form.parsed.title}”.")
+    return redirect("questions:detail", slug=question.slug)
+
+
+@require_GET
+def question_duplicate(request: HttpRequest, slug: str) -> HttpResponse:
+    """The new-question form filled with a copy of a question the user can see. Nothing is
+    saved until they submit it."""
+    source = _get_question_for_user(request, slug)
+    parsed = authoring.parsed_from_question(source)
+    parsed.title = f"Copy of {parsed.title}"[:200]
+    form = QuestionForm(initial=authoring.form_initial(parsed))
+    return _form_page(request, form, None, duplicate_of=source)
+
+
+@require_http_methods(["GET", "POST"])
+def question_delete(request: HttpRequest, slug: str) -> HttpResponse:
+    question = _get_own_question(request, slug)
+    if request.method == "POST":
+        title = question.title
+        question.delete()
+        messages.success(request, f"Deleted “{title}” and all progress on it.")
+        return redirect("questions:my_questions")
+    others = question.cards.exclude(user=request.user).values("user").distinct().count()
+    return render(
+        request, "questions/my_question_delete.html", {"question": question, "others": others}
+    )
+
+
+@require_POST
+def question_preview(request: HttpRequest) -> HttpResponse:
+    """The live preview: the form's text rendered as the question page will show it, and what
+    still stops it from being saved. It takes no slug, reads no question and writes nothing."""
+    form = QuestionForm(request.POST)
+    return render(request, FORM_TEMPLATE + "#preview", {"preview": _preview(form)})
+
+
+def _wants_preview(request: HttpRequest) -> bool:
+    # Without JavaScript the Preview button posts the form to its own page.
+    return request.POST.get("action") == "preview"
+
+
+def _valid_and_checked(
+    request: HttpRequest, form: QuestionForm, question: Question | None = None
+) -> bool:
+    """Valid, and for a coding question the reference solution passes its tests (checked only
+    when the code or tests changed: what is stored already passed)."""
+    if not form.is_valid():
+        return False
+    parsed = form.parsed
+    if parsed.kind != Question.Kind.CODING:
+        return True
+    if question is not None and (
+        question.kind,
+        question.language,
+        question.solution_code,
+        question.test_code,
+    ) == (parsed.kind, parsed.language, parsed.solution, parsed.tests):
+        return True
+    if problem := authoring.check_solution(request.user, parsed):
+        form.add_error("solution", problem)
+        return False
+    return True
+
+
+def _form_page(
+    request: HttpRequest,
+    form: QuestionForm,
+    question: Question | None,
+    *,
+    duplicate_of: Question | None = None,
+) -> HttpResponse:
+    # An edit or a duplicate opens with the preview of what is already there.
+    shown = form if form.is_bound else QuestionForm(form.initial) if form.initial else None
+    context = {
+        "form": form,
+        "question": question,
+        "duplicate_of": duplicate_of,
+        "preview": _preview(shown) if shown else None,
+        "runner_mode": runner.mode(),
+    }
+    return render(request, FORM_TEMPLATE, context)
+
+
+def _render(text: str) -> str:
+    if len(text) > MAX_MARKDOWN_CHARS:
+        return "<p><em>Too long to preview.</em></p>"
+    return render_markdown(text)
+
+
+def _label(form: QuestionForm, name: str) -> str:
+    if name not in form.fields:
+        return ""
+    return form.fields[name].label or name.replace("_", " ").capitalize()
+
+
+def _preview(form: QuestionForm) -> dict:
+    """What the question page would show, from the raw posted text (so it follows the typing
+    even while the form is not valid yet), and the problems left."""
+    data = {name: authoring.normalise(str(form.data.get(name) or "")) for name in TEXT_FIELDS}
+    kind = data["kind"] if data["kind"] in Question.Kind.values else Question.Kind.FLASHCARD
+    language = data["language"] if data["language"] in {"python", "sql"} else "python"
+    difficulty = data["difficulty"] if data["difficulty"] in Question.Difficulty.values else ""
+    choices, _ = authoring.parse_choice_lines(data["choices"])
+    code = {}
+    if kind == Question.Kind.CODING:
+        code = {
+            name: render_code(data[name], language) if len(data[name]) < MAX_MARKDOWN_CHARS else ""
+            for name in ("starter", "solution")
+        }
+    form.is_valid()
+    problems = [
+        (_label(form, name), error) for name, errors in form.errors.items() for error in errors
+    ]
+    return {
+        "title": " ".join(data["title"].split()),
+        "kind": kind,
+        "difficulty": difficulty,
+        "prompt_html": _render(data["prompt"]),
+        "answer_html": _render(data["answer"]),
+        # At most one item past the bank's limit: the form reports the excess.
+        "rubric": [_render(i) for i in authoring.lines_to_items(data["rubric"])[: MAX_ITEMS + 1]],
+        "hints": [_render(i) for i in authoring.lines_to_items(data["hints"])[: MAX_ITEMS + 1]],
+        "choices": [(_render(t), ok) for t, ok in choices[: MAX_ITEMS + 1]]
+        if kind == Question.Kind.CHOICE
+        else [],
+        "starter_html": code.get("starter", ""),
+        "solution_html": code.get("solution", ""),
+        "tags": authoring.split_tags(data["tags"])[:10],
+        "problems": problems,
+        "is_coding": kind == Question.Kind.CODING,
+    }
