@@ -155,41 +155,68 @@ def wrk(path: str, method: str, cookie: str, csrf: str, seconds: int, connection
     return figures
 
 
-def create_fresh_users(env: dict, count: int) -> None:
+def create_fresh_users(env: dict, count: int, first: int) -> None:
+    """Users who have rated nothing yet: each rating run posts as a new one."""
     script = (
         "from django.contrib.auth import get_user_model\n"
         "from django.contrib.auth.hashers import make_password\n"
         f"h = make_password({PASSWORD!r})\n"
-        f"get_user_model().objects.bulk_create([get_user_model()(username=f'fresh-{{i}}', password=h) for i in range({count})])\n"
+        f"get_user_model().objects.bulk_create([get_user_model()(username=f'fresh-{{i}}', password=h) for i in range({first}, {first + count})])\n"
     )
     manage(env, "shell", "-c", script)
 
 
+def fresh_user_count(env: dict) -> int:
+    out = manage(env, "shell", "-c", "from django.contrib.auth import get_user_model\n"
+                 "print('COUNT', get_user_model().objects.filter(username__startswith='fresh-').count())", capture=True)  # fmt: skip
+    return int(out.split("COUNT", 1)[1])
+
+
+def database_exists(kind: str) -> bool:
+    if kind == "sqlite":
+        return (ROOT / "bench" / "bench.sqlite3").exists()
+    out = subprocess.run(["psql", PG_ADMIN, "-tAc", "SELECT 1 FROM pg_database WHERE datname = 'prep_bench'"],
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return out.strip() == "1"
+
+
+def existing_database(kind: str) -> str:
+    if kind == "sqlite":
+        return f"sqlite:///{ROOT / 'bench' / 'bench.sqlite3'}"
+    return "postgres://postgres@127.0.0.1:5432/prep_bench"
+
+
 def bench_database(kind: str, args) -> dict:
-    url = fresh_database(kind)
+    reuse = args.reuse_data and database_exists(kind)
+    url = existing_database(kind) if reuse else fresh_database(kind)
     env = env_for(url)
-    print(f"== {kind}: migrate, load the bank, seed", flush=True)
+    print(
+        f"== {kind}: {'reuse the seeded data' if reuse else 'migrate, load the bank, seed'}",
+        flush=True,
+    )
     manage(env, "migrate", "--noinput", "--verbosity", "0")
     manage(env, "createcachetable")
     manage(env, "collectstatic", "--noinput", "--verbosity", "0")
-    began = time.perf_counter()
-    manage(env, "loadbank", capture=True)
-    loadbank_s = time.perf_counter() - began
-    began = time.perf_counter()
-    manage(env, "loadbank", capture=True)
-    reload_s = time.perf_counter() - began
-    began = time.perf_counter()
-    manage(env, "seed_synthetic", "--questions", str(args.questions), "--users", str(args.users),
-           "--reviews", str(args.reviews))  # fmt: skip
-    seed_s = time.perf_counter() - began
-    create_fresh_users(env, args.runs * len(PAGES))
+    timings = {"loadbank_s": None, "reload_s": None, "seed_s": None}
+    if not reuse:
+        began = time.perf_counter()
+        manage(env, "loadbank", capture=True)
+        timings["loadbank_s"] = time.perf_counter() - began
+        began = time.perf_counter()
+        manage(env, "loadbank", capture=True)
+        timings["reload_s"] = time.perf_counter() - began
+        began = time.perf_counter()
+        manage(env, "seed_synthetic", "--questions", str(args.questions), "--users", str(args.users),
+               "--reviews", str(args.reviews))  # fmt: skip
+        timings["seed_s"] = time.perf_counter() - began
+    create_fresh_users(env, args.runs * len(PAGES), first=fresh_user_count(env))
     paths = [p for _, method, p, who in PAGES if method == "GET" and who != "anon"]
     out = manage(env, "shell", "-c", f"PATHS = {paths!r}\n" + QUERY_COUNT_SCRIPT, capture=True)
     query_counts = json.loads(out.split("QUERY_COUNTS ", 1)[1])
 
     server = start_server(env)
     rows = []
-    fresh = iter(range(10_000))
+    fresh = iter(range(fresh_user_count(env) - args.runs * len(PAGES), 1_000_000))
     try:
         heavy = login("user-0")
         for label, method, path, who in PAGES:
@@ -219,7 +246,7 @@ def bench_database(kind: str, args) -> dict:
             )
     finally:
         stop_server(server)
-    return {"rows": rows, "loadbank_s": loadbank_s, "reload_s": reload_s, "seed_s": seed_s}
+    return {"rows": rows, **timings}
 
 
 def machine() -> str:
@@ -259,6 +286,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--reuse-data", action="store_true", help="keep an already seeded database")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian package 'wrk').")
@@ -280,8 +308,12 @@ def main() -> None:
             f"## {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}\n",
             table(result),
             "",
-            f"`loadbank` on the full bank: {result['loadbank_s']:.1f} s first load, "
-            f"{result['reload_s']:.1f} s when nothing changed; seeding took {result['seed_s']:.0f} s.",
+            (
+                f"`loadbank` on the full bank: {result['loadbank_s']:.1f} s first load, "
+                f"{result['reload_s']:.1f} s when nothing changed; seeding took {result['seed_s']:.0f} s."
+                if result["seed_s"] is not None
+                else "Run on data seeded by an earlier run (--reuse-data); see git history for load times."
+            ),
             "",
         ]
     RESULTS.write_text("\n".join(parts))

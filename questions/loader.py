@@ -26,6 +26,7 @@ from questions.models import (
     Tag,
     Track,
 )
+from questions.readiness import forget_builtin_pools
 from questions.rendering import render_markdown
 
 DEFAULT_BANK = Path(__file__).resolve().parent / "bank"
@@ -198,6 +199,7 @@ def load_bank(
                 (report.created if is_new else report.updated).append(data.slug)
             if progress:
                 progress(done, len(parsed))
+        transaction.on_commit(forget_builtin_pools)
         report.not_in_bank = (
             Question.objects.filter(owner__isnull=True)
             .exclude(slug__in=[p.slug for p, _ in parsed])

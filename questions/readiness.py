@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
@@ -75,27 +76,56 @@ def track_rounds(profile) -> list[Round]:
     return list(track.rounds.order_by("position"))
 
 
+BUILTIN_POOLS_CACHE_SECONDS = 300
+BUILTIN_POOLS_KEY = "readiness:builtin-pools:v1"
+
+
+def forget_builtin_pools() -> None:
+    """Called when the built-in bank changes (loadbank), so pools are counted afresh."""
+    cache.delete(BUILTIN_POOLS_KEY)
+
+
+def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
+    """Questions per round, and coding questions per round, that the user can see.
+
+    The built-in bank's counts are the same for everyone and change only when the bank is
+    reloaded, so they are cached (shared cache, a few minutes); the user's own and other
+    users' shared questions are counted per request (a small, indexed set).
+    """
+    Membership = Question.rounds.through
+    builtin = cache.get(BUILTIN_POOLS_KEY)
+    if builtin is None:
+        builtin = list(
+            Membership.objects.filter(question__owner__isnull=True)
+            .values("round_id", "question__kind")
+            .annotate(n=Count("question_id"))
+            .values_list("round_id", "question__kind", "n")
+        )
+        cache.set(BUILTIN_POOLS_KEY, builtin, BUILTIN_POOLS_CACHE_SECONDS)
+    users = (
+        Membership.objects.filter(round_id__in=round_ids, question__owner__isnull=False)
+        .filter(Q(question__owner=user) | Q(question__visibility=Question.Visibility.SHARED))
+        .values("round_id", "question__kind")
+        .annotate(n=Count("question_id"))
+        .values_list("round_id", "question__kind", "n")
+    )
+    sizes: dict[int, int] = defaultdict(int)
+    coding: dict[int, int] = defaultdict(int)
+    for round_id, kind, n in [*builtin, *users]:
+        sizes[round_id] += n
+        if kind == Question.Kind.CODING:
+            coding[round_id] += n
+    return sizes, coding
+
+
 def compute(
     user, rounds: list[Round], now: datetime, interview_date: date | None
 ) -> list[RoundReadiness]:
     round_ids = [r.pk for r in rounds]
-    visible = Question.objects.visible_to(user).values("pk")
-    Membership = Question.rounds.through
-    # Pool sizes are counted in SQL; only the user's own cards come back as rows, so the work
-    # grows with what the user practised, not with the size of the bank or the review log.
-    sizes: dict[int, int] = defaultdict(int)
-    coding_totals: dict[int, int] = defaultdict(int)
-    for round_id, kind, n in (
-        Membership.objects.filter(round_id__in=round_ids, question__in=visible)
-        .values("round_id", "question__kind")
-        .annotate(n=Count("question_id"))
-        .values_list("round_id", "question__kind", "n")
-    ):
-        sizes[round_id] += n
-        if kind == Question.Kind.CODING:
-            coding_totals[round_id] += n
-
-    practised_cards = Card.objects.filter(user=user, reps__gt=0, question__in=visible)
+    sizes, coding_totals = _pool_sizes(user, round_ids)
+    # Only the user's own cards come back as rows, so the work grows with what the user
+    # practised, not with the size of the bank or of the review log.
+    practised_cards = Card.objects.filter(user=user, reps__gt=0)
     cards = {
         c.question_id: c
         for c in practised_cards.only(
@@ -112,10 +142,16 @@ def compute(
         )
     }
     members: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for round_id, question_id, kind in Membership.objects.filter(
-        round_id__in=round_ids, question__in=practised_cards.values("question_id")
-    ).values_list("round_id", "question_id", "question__kind"):
-        members[round_id].append((question_id, kind))
+    for round_id, question_id, kind, owner_id, visibility in Question.rounds.through.objects.filter(
+        # The ids themselves, not a subquery: PostgreSQL then looks each up by index.
+        round_id__in=round_ids,
+        question_id__in=list(cards),
+    ).values_list(
+        "round_id", "question_id", "question__kind", "question__owner_id", "question__visibility"
+    ):
+        # The same visibility rule as Question.objects.visible_to, applied to the few rows here.
+        if owner_id is None or owner_id == user.pk or visibility == Question.Visibility.SHARED:
+            members[round_id].append((question_id, kind))
 
     target = _target_time(now, interview_date)
     recall_cache: dict[tuple[int, datetime], float] = {}
@@ -131,7 +167,9 @@ def compute(
         practised = solved = due = 0
         recall_now = recall_target = 0.0
         for question_id, kind in members.get(round_.pk, []):
-            card = cards[question_id]
+            card = cards.get(question_id)
+            if card is None:  # practised by a concurrent request after the cards were read
+                continue
             if not card.suspended and card.due and card.due <= now:
                 due += 1
             if kind == Question.Kind.CODING and not card.solved:

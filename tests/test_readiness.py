@@ -206,6 +206,7 @@ def test_dashboard_query_count_does_not_grow_with_the_review_log(alice_client, a
         )
         for i in range(10)
     )
+    _dashboard_queries(alice_client)  # warms the cached built-in pool sizes
     small = _dashboard_queries(alice_client)
     Review.objects.bulk_create(
         Review(
@@ -237,3 +238,10 @@ def test_dashboard_query_count_does_not_grow_with_the_review_log(alice_client, a
     assert Review.objects.filter(user=alice).count() == 10_010
     assert _dashboard_queries(alice_client) == small
     assert small <= 12
+
+
+def test_reloading_the_bank_recounts_the_pools(alice, pool):
+    assert readiness.compute(alice, [pool], NOW, None)[0].pool == 4
+    make_question(slug="e", rounds=["technical-screen"])
+    readiness.forget_builtin_pools()
+    assert readiness.compute(alice, [pool], NOW, None)[0].pool == 5
