@@ -206,6 +206,17 @@ def test_dashboard_query_count_does_not_grow_with_the_review_log(alice_client, a
         )
         for i in range(10)
     )
+    for q in questions[:2]:
+        Card.objects.create(
+            user=alice,
+            question=q,
+            reps=1,
+            state=2,
+            stability=5,
+            difficulty=5,
+            last_review=start,
+            due=start + timedelta(days=5),
+        )
     _dashboard_queries(alice_client)  # warms the cached built-in pool sizes
     small = _dashboard_queries(alice_client)
     Review.objects.bulk_create(
