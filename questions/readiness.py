@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count, Q
 
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
@@ -255,13 +256,15 @@ def record_snapshots(user, question: Question, now: datetime) -> None:
     if not rounds:
         return
     day = now.date()
-    for item in compute(user, rounds, now, None):
-        ReadinessSnapshot.objects.update_or_create(
-            user=user,
-            round=item.round,
-            day=day,
-            defaults={"score": item.score, "coverage": item.coverage},
-        )
+    items = compute(user, rounds, now, None)
+    with transaction.atomic():  # one commit for all the rounds, not one each
+        for item in items:
+            ReadinessSnapshot.objects.update_or_create(
+                user=user,
+                round=item.round,
+                day=day,
+                defaults={"score": item.score, "coverage": item.coverage},
+            )
 
 
 def history(
