@@ -193,14 +193,11 @@ def _suggested_rating(outcome: dict) -> int | None:
 
 @require_POST
 def practice_reveal(request: HttpRequest) -> HttpResponse:
-    form = RatingForm(request.POST, require_rating=False)
-    if not form.is_valid():
-        return _bad_form(request, form)
-    data = form.cleaned_data
+    posted = _read_shown_card(request, require_rating=False)
+    if isinstance(posted, HttpResponse):
+        return posted
+    data, question, profile, now = posted
     scope = data["scope"]
-    question = _get_question_for_user(request, data["question"])
-    profile = Profile.for_user(request.user)
-    now = _now()
     card = Card.objects.filter(user=request.user, question=question).first() or Card(
         user=request.user, question=question
     )
@@ -239,21 +236,26 @@ def practice_reveal(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _bad_form(request: HttpRequest, form) -> HttpResponse:
-    message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
-    return HttpResponse(f"This answer could not be read ({message}). Reload the page.", status=400)
+def _read_shown_card(request: HttpRequest, *, require_rating: bool):
+    """What reveal and rate both start from: the posted form of the card on screen, its
+    question (404 unless the user may see it), the user's settings and the time; or a 400."""
+    form = RatingForm(request.POST, require_rating=require_rating)
+    if not form.is_valid():
+        message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        return HttpResponse(
+            f"This answer could not be read ({message}). Reload the page.", status=400
+        )
+    question = _get_question_for_user(request, form.cleaned_data["question"])
+    return form.cleaned_data, question, Profile.for_user(request.user), _now()
 
 
 @require_POST
 def practice_rate(request: HttpRequest) -> HttpResponse:
-    form = RatingForm(request.POST, require_rating=True)
-    if not form.is_valid():
-        return _bad_form(request, form)
-    data = form.cleaned_data
+    posted = _read_shown_card(request, require_rating=True)
+    if isinstance(posted, HttpResponse):
+        return posted
+    data, question, profile, now = posted
     scope = data["scope"]
-    question = _get_question_for_user(request, data["question"])
-    profile = Profile.for_user(request.user)
-    now = _now()
     recorded = scheduling.record_review(
         request.user,
         question,
