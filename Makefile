@@ -14,7 +14,7 @@ for c in python3.13 python3.12 python3 \
 done; exit 1
 endef
 
-.PHONY: run test serve lint format bench soak clean
+.PHONY: run test serve lint format audit lock bench soak clean
 .DEFAULT_GOAL := run
 
 $(PY):
@@ -23,12 +23,16 @@ $(PY):
 	"$$py" -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e .
+# Exact versions with hashes from requirements/*.lock (made by `make lock`); then the project
+# itself, with no dependencies of its own to resolve.
+$(VENV)/.runtime: requirements/runtime.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/runtime.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.test: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e ".[test]"
+$(VENV)/.test: requirements/test.lock pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/test.lock
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
@@ -58,6 +62,19 @@ bench: $(VENV)/.runtime
 # Concurrent users against gunicorn + PostgreSQL, with a worker killed mid-run (bench/soak.py).
 soak: $(VENV)/.runtime
 	$(PY) bench/soak.py $(SOAK_ARGS)
+
+# Known vulnerabilities in the locked dependencies (pip-audit; see .ci/audit_dependencies.py).
+audit: $(VENV)/.test
+	$(PY) .ci/audit_dependencies.py
+
+# Re-resolve pyproject.toml's ranges to the newest releases, with hashes, for every platform.
+# The runtime lock is held to the test lock's versions, so tests run what production runs.
+lock: | $(PY)
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --universal --python-version 3.12 \
+	  --generate-hashes --upgrade --quiet -o requirements/test.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
+	  --generate-hashes --quiet -c requirements/test.lock -o requirements/runtime.lock
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .
