@@ -117,6 +117,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "prep_cache",
+            # Room for every question's cached content (questions/content_cache.py); the
+            # default of 300 entries would evict them long before they expire.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         }
     }
 

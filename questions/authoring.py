@@ -24,6 +24,7 @@ from questions.bankfile import (
     HEADING_RE,
     ParsedQuestion,
 )
+from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round, Tag
 
@@ -364,7 +365,7 @@ def save_question(
     parsed: ParsedQuestion, *, owner, visibility: str, question: Question | None = None
 ) -> Question:
     """Create or update one of `owner`'s questions from parsed data, parts and all."""
-    with transaction.atomic():
+    with transaction.atomic(), one_bank_change():
         question = question or Question(owner=owner)
         question.owner = owner
         question.visibility = visibility

@@ -25,6 +25,7 @@ from django.utils.html import strip_tags
 
 from questions import authoring, throttle
 from questions.bankfile import BankFormatError, ParsedQuestion, dump, parse
+from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round
 
@@ -448,7 +449,7 @@ class ImportConflict(Exception):
 
 def apply_plan(plan: Plan, *, user, visibility: str) -> dict[str, int]:
     """Write every new or changed question of the plan, all in one transaction."""
-    with transaction.atomic():
+    with transaction.atomic(), one_bank_change():
         classify(plan, user)
         if plan.errors:
             raise ImportConflict("; ".join(str(e) for e in plan.errors))

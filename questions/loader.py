@@ -16,6 +16,7 @@ import yaml
 from django.db import transaction
 
 from questions.bankfile import SLUG_RE, BankFormatError, ParsedQuestion, parse
+from questions.content_cache import one_bank_change
 from questions.models import (
     Category,
     Choice,
@@ -26,7 +27,6 @@ from questions.models import (
     Tag,
     Track,
 )
-from questions.readiness import forget_builtin_pools
 from questions.rendering import render_markdown
 
 DEFAULT_BANK = Path(__file__).resolve().parent / "bank"
@@ -169,7 +169,7 @@ def load_bank(
 ) -> LoadReport:
     loop, parsed = read_bank(root)
     report = LoadReport()
-    with transaction.atomic():
+    with transaction.atomic(), one_bank_change():
         categories, rounds = _upsert_loop(loop)
         existing = {
             q.slug: q for q in Question.objects.filter(slug__in=[p.slug for p, _ in parsed])
@@ -199,7 +199,6 @@ def load_bank(
                 (report.created if is_new else report.updated).append(data.slug)
             if progress:
                 progress(done, len(parsed))
-        transaction.on_commit(forget_builtin_pools)
         report.not_in_bank = (
             Question.objects.filter(owner__isnull=True)
             .exclude(slug__in=[p.slug for p, _ in parsed])

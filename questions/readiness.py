@@ -25,6 +25,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Count, Q
 
+from questions.content_cache import bank_version
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
 from questions.scheduling import retrievability
 
@@ -77,24 +78,19 @@ def track_rounds(profile) -> list[Round]:
     return list(track.rounds.order_by("position"))
 
 
-BUILTIN_POOLS_CACHE_SECONDS = 300
-BUILTIN_POOLS_KEY = "readiness:builtin-pools:v1"
-
-
-def forget_builtin_pools() -> None:
-    """Called when the built-in bank changes (loadbank), so pools are counted afresh."""
-    cache.delete(BUILTIN_POOLS_KEY)
+BUILTIN_POOLS_CACHE_SECONDS = 3600
 
 
 def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, int]]:
     """Questions per round, and coding questions per round, that the user can see.
 
-    The built-in bank's counts are the same for everyone and change only when the bank is
-    reloaded, so they are cached (shared cache, a few minutes); the user's own and other
+    The built-in bank's counts are the same for everyone and change only with the bank, so
+    they are cached under the bank's version (questions/content_cache.py); the user's own and other
     users' shared questions are counted per request (a small, indexed set).
     """
     Membership = Question.rounds.through
-    builtin = cache.get(BUILTIN_POOLS_KEY)
+    key = f"readiness:builtin-pools:{bank_version()}"  # recounted when the bank changes
+    builtin = cache.get(key)
     if builtin is None:
         builtin = list(
             Membership.objects.filter(question__owner__isnull=True)
@@ -102,10 +98,16 @@ def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, i
             .annotate(n=Count("question_id"))
             .values_list("round_id", "question__kind", "n")
         )
-        cache.set(BUILTIN_POOLS_KEY, builtin, BUILTIN_POOLS_CACHE_SECONDS)
+        cache.set(key, builtin, BUILTIN_POOLS_CACHE_SECONDS)
+    # The user's own and the shared questions first, from the owner index (the built-in bank
+    # has no owner); joining from the memberships instead would visit every built-in one.
+    theirs = (
+        Question.objects.filter(owner__isnull=False)
+        .filter(Q(owner=user) | Q(visibility=Question.Visibility.SHARED))
+        .values("pk")
+    )
     users = (
-        Membership.objects.filter(round_id__in=round_ids, question__owner__isnull=False)
-        .filter(Q(question__owner=user) | Q(question__visibility=Question.Visibility.SHARED))
+        Membership.objects.filter(round_id__in=round_ids, question_id__in=theirs)
         .values("round_id", "question__kind")
         .annotate(n=Count("question_id"))
         .values_list("round_id", "question__kind", "n")

@@ -251,8 +251,8 @@ def test_dashboard_query_count_does_not_grow_with_the_review_log(alice_client, a
     assert small <= 12
 
 
-def test_reloading_the_bank_recounts_the_pools(alice, pool):
+def test_changing_the_bank_recounts_the_pools(alice, pool, django_capture_on_commit_callbacks):
     assert readiness.compute(alice, [pool], NOW, None)[0].pool == 4
-    make_question(slug="e", rounds=["technical-screen"])
-    readiness.forget_builtin_pools()
+    with django_capture_on_commit_callbacks(execute=True):
+        make_question(slug="e", rounds=["technical-screen"])
     assert readiness.compute(alice, [pool], NOW, None)[0].pool == 5

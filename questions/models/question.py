@@ -111,6 +111,14 @@ class Question(models.Model):
         self.render()
         super().save(*args, **kwargs)
 
+    def is_visible_to(self, user) -> bool:
+        """QuestionQuerySet.visible_to, for one question already in hand."""
+        return user.is_authenticated and (
+            self.owner_id is None
+            or self.owner_id == user.pk
+            or self.visibility == Question.Visibility.SHARED
+        )
+
     def render(self) -> None:
         self.prompt_html = render_markdown(self.prompt)
         self.answer_html = render_markdown(self.answer)

@@ -2,14 +2,15 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from questions import runner
+from questions.content_cache import question_content
 from questions.filters import BankFilterForm
-from questions.models import Card, Choice, Draft, Note, Profile, Question
+from questions.models import Card, Draft, Note, Profile, Question
 
 PAGE_SIZE = 25
 
@@ -17,18 +18,10 @@ PAGE_SIZE = 25
 def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
     """The question with this slug if the user may see it; 404 otherwise (never 403, which
     would confirm that a private question exists)."""
-    queryset = (
-        Question.objects.visible_to(request.user)
-        .select_related("category", "owner")
-        .prefetch_related(
-            "rounds",
-            "tags",
-            "hints",
-            "rubric_points",
-            Prefetch("choices", queryset=Choice.objects.order_by("position")),
-        )
-    )
-    return get_object_or_404(queryset, slug=slug)
+    question = question_content(slug)
+    if question is None or not question.is_visible_to(request.user):
+        raise Http404("No such question.")
+    return question
 
 
 @require_GET
