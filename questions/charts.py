@@ -21,6 +21,10 @@ def _n(value: float) -> str:
     return f"{value:.1f}"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def _svg(width: int, height: int, title: str, desc: str, body: str, css: str) -> SafeString:
     return format_html(
         '<svg class="chart {}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
@@ -76,7 +80,7 @@ def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> SafeString
         width,
         14 + 7 * (CELL + GAP),
         "Reviews per day, last year",
-        f"{total} reviews on {sum(1 for v in counts.values() if v)} days.",
+        f"{_count(total, 'review')} on {_count(sum(1 for v in counts.values() if v), 'day')}.",
         body,
         "chart-heatmap",
     )

@@ -10,7 +10,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from questions import charts, readiness
-from questions.models import Card, Profile, Review
+from questions.activity import review_activity
+from questions.models import Card, Profile
 
 HEATMAP_WEEKS = 53
 HISTORY_DAYS = 90
@@ -51,16 +52,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     for item in items:
         item.next_action = _next_action(item)
 
-    since = today - timedelta(days=7 * HEATMAP_WEEKS)
-    # Range filters on the raw timestamp (not __date) so the (user, reviewed_at) index is used.
-    midnight = datetime.combine(since, time.min, tzinfo=UTC)
-    per_day = dict(
-        Review.objects.filter(user=user, reviewed_at__gte=midnight)
-        .annotate(day=TruncDate("reviewed_at", tzinfo=UTC))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
+    activity = review_activity(user, today - timedelta(days=7 * HEATMAP_WEEKS), today)
+    per_day = activity.per_day
     due_rows = dict(
         Card.objects.filter(
             user=user,
@@ -83,7 +76,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     ]
     history = readiness.history(user, rounds, today, HISTORY_DAYS)
     series = [(r.name, history.get(r.pk, [])) for r in rounds]
-    totals = Review.objects.filter(user=user).aggregate(reviews=Count("id"))
     context = {
         "profile": profile,
         "items": items,
@@ -100,7 +92,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ],
         "streak": _streak(set(per_day), today),
         "active_days": len(per_day),
-        "total_reviews": totals["reviews"],
+        "total_reviews": activity.total,
         "ready_at": readiness.READY_AT,
         "days_to_interview": (profile.interview_date - today).days
         if profile.interview_date
