@@ -20,6 +20,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import transaction
@@ -36,6 +37,19 @@ BANDS = (
 )
 READY_AT = 80
 TARGET_COVERAGE = 0.8  # a plan aims to have practised this share of each pool
+
+
+class PractisedCard(NamedTuple):
+    question_id: int
+    reps: int
+    stability: float | None
+    difficulty: float | None
+    last_review: datetime | None
+    due: datetime | None
+    state: int
+    step: int | None
+    solved: bool
+    suspended: bool
 
 
 @dataclass
@@ -128,20 +142,13 @@ def compute(
     sizes, coding_totals = _pool_sizes(user, round_ids)
     # Only the user's own cards come back as rows, so the work grows with what the user
     # practised, not with the size of the bank or of the review log.
-    practised_cards = Card.objects.filter(user=user, reps__gt=0)
+    # Plain rows, not model instances: building a few hundred Card objects costs more than
+    # the query. A row has what scheduling.retrievability reads from a card.
     cards = {
-        c.question_id: c
-        for c in practised_cards.only(
-            "question_id",
-            "reps",
-            "stability",
-            "difficulty",
-            "last_review",
-            "due",
-            "state",
-            "step",
-            "solved",
-            "suspended",
+        row.question_id: row
+        for row in map(
+            PractisedCard._make,
+            Card.objects.filter(user=user, reps__gt=0).values_list(*PractisedCard._fields),
         )
     }
     members: dict[int, list[tuple[int, str]]] = defaultdict(list)
@@ -159,7 +166,7 @@ def compute(
     target = _target_time(now, interview_date)
     recall_cache: dict[tuple[int, datetime], float] = {}
 
-    def recall(card: Card, moment: datetime) -> float:
+    def recall(card: PractisedCard, moment: datetime) -> float:
         key = (card.question_id, moment)
         if key not in recall_cache:
             recall_cache[key] = retrievability(card, moment)

@@ -71,7 +71,10 @@ _RETRIEVABILITY = scheduler()  # retrievability does not depend on the desired r
 
 
 def retrievability(card: Card, now: datetime) -> float:
-    """Predicted probability of recalling the card at `now` (0 for a card never reviewed)."""
+    """Predicted probability of recalling the card at `now` (0 for a card never reviewed).
+
+    Reads only the scheduling fields, so a plain row with the same names will do (readiness
+    passes `PractisedCard` rows rather than model instances)."""
     if card.reps == 0 or card.stability is None or card.last_review is None:
         return 0.0
     return _RETRIEVABILITY.get_card_retrievability(to_fsrs(card), current_datetime=now)
