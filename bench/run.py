@@ -37,6 +37,7 @@ PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PAGES = [
     # label, method, path, who ("anon", "heavy" = a seeded user with ~1,000 reviews, "fresh")
     ("bare Django view (ceiling)", "GET", "/bench/bare/", "anon"),
+    ("bare view, signed in (session + user only)", "GET", "/bench/bare-signed-in/", "heavy"),
     ("landing page", "GET", "/", "anon"),
     (
         "bank list: filter + search",

@@ -42,6 +42,9 @@ urlpatterns = [
 ]
 
 if settings.PREP_BENCH:
-    from prep.bench import bare
+    from prep.bench import bare, bare_signed_in
 
-    urlpatterns.append(path("bench/bare/", bare, name="bench_bare"))
+    urlpatterns += [
+        path("bench/bare/", bare, name="bench_bare"),
+        path("bench/bare-signed-in/", bare_signed_in, name="bench_bare_signed_in"),
+    ]
