@@ -1,8 +1,8 @@
 """What to practise next: a scope (round, category, tag or everything due) and the queue order.
 
 Order: due cards first, most overdue first; then questions never reviewed, up to the user's
-daily new-question limit, easiest first. Suspended cards never come up. A fixed number of
-queries whatever the number of cards and reviews.
+daily new-question limit, easiest first. Suspended cards never come up. Three queries
+whatever the number of cards and reviews.
 """
 
 from __future__ import annotations
@@ -10,7 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 
 from questions.models import Card, Category, Profile, Question, Review, Round
 
@@ -87,11 +97,17 @@ def _scoped_questions(user, scope: Scope) -> QuerySet:
 
 def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueState:
     scoped = _scoped_questions(user, scope)
-    due_cards = Card.objects.filter(
-        user=user, suspended=False, reps__gt=0, due__lte=now, question__in=scoped
+    # The most overdue card and, on the same row, how many are due: one query for both.
+    card = (
+        Card.objects.filter(
+            user=user, suspended=False, reps__gt=0, due__lte=now, question__in=scoped
+        )
+        .annotate(due_count=Window(Count("id")))
+        .select_related("question", "question__category")
+        .order_by("due", "id")
+        .first()
     )
-    due_count = due_cards.count()
-    card = due_cards.select_related("question", "question__category").order_by("due", "id").first()
+    due_count = card.due_count if card else 0
 
     new_today = Review.objects.filter(
         user=user, sequence=0, reviewed_at__gte=start_of_day(now)
@@ -102,7 +118,6 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
     # Filtering by primary keys from the scoped subquery avoids DISTINCT over whole rows when
     # the scope joins a many-to-many table (rounds, tags).
     new_questions = Question.objects.filter(pk__in=scoped).filter(~Exists(started_or_suspended))
-    has_new = scope.includes_new and new_questions.exists()
     new_question = None
     if card is None and scope.includes_new and new_today < profile.new_per_day:
         easiest_first = Case(
@@ -116,4 +131,7 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
             .order_by(easiest_first, "category__position", "id")
             .first()
         )
+        has_new = new_question is not None
+    else:
+        has_new = scope.includes_new and new_questions.exists()
     return QueueState(card, new_question, due_count, has_new, new_today, profile.new_per_day)
