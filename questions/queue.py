@@ -16,6 +16,7 @@ from django.db.models import (
     Exists,
     IntegerField,
     OuterRef,
+    Q,
     QuerySet,
     Value,
     When,
@@ -23,6 +24,9 @@ from django.db.models import (
 )
 
 from questions.models import Card, Category, Profile, Question, Review, Round
+from questions.models.question import visible_q
+
+CARD_FIELDS = [f.name for f in Card._meta.concrete_fields]
 
 
 @dataclass(frozen=True)
@@ -39,14 +43,16 @@ class Scope:
     def includes_new(self) -> bool:
         return self.kind != "due"
 
-    def filter(self, questions: QuerySet) -> QuerySet:
+    def filter(self, queryset: QuerySet, via: str = "") -> QuerySet:
+        """Questions in scope, or with `via` (e.g. "question__") cards of those questions.
+        A question has a round or a tag at most once, so the joins never duplicate rows."""
         if self.kind == "round":
-            return questions.filter(rounds__slug=self.slug)
+            return queryset.filter(**{f"{via}rounds__slug": self.slug})
         if self.kind == "category":
-            return questions.filter(category__slug=self.slug)
+            return queryset.filter(**{f"{via}category__slug": self.slug})
         if self.kind == "tag":
-            return questions.filter(tags__slug=self.slug)
-        return questions
+            return queryset.filter(**{f"{via}tags__slug": self.slug})
+        return queryset
 
 
 def parse_scope(key: str | None) -> Scope | None:
@@ -91,19 +97,19 @@ class QueueState:
         return max(0, self.new_limit - self.new_today)
 
 
-def _scoped_questions(user, scope: Scope) -> QuerySet:
-    return scope.filter(Question.objects.visible_to(user)).values("pk")
-
-
 def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueState:
-    scoped = _scoped_questions(user, scope)
-    # The most overdue card and, on the same row, how many are due: one query for both.
+    # Scope and visibility are joined through each row's own question rather than tested
+    # against a subquery of the whole bank, which the databases would build in full.
+    due_cards = Card.objects.filter(
+        visible_q(user, via="question__"), user=user, suspended=False, reps__gt=0, due__lte=now
+    )
+    # The most overdue card and, on the same row, how many are due: one query for both. Of
+    # its question only the slug is needed: the page reads the content from the cache.
     card = (
-        Card.objects.filter(
-            user=user, suspended=False, reps__gt=0, due__lte=now, question__in=scoped
-        )
+        scope.filter(due_cards, via="question__")
         .annotate(due_count=Window(Count("id")))
-        .select_related("question", "question__category")
+        .select_related("question")
+        .only(*CARD_FIELDS, "question__slug")
         .order_by("due", "id")
         .first()
     )
@@ -112,12 +118,12 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
     new_today = Review.objects.filter(
         user=user, sequence=0, reviewed_at__gte=start_of_day(now)
     ).count()
-    started_or_suspended = Card.objects.filter(user=user, question=OuterRef("pk")).filter(
-        reps__gt=0
-    ) | Card.objects.filter(user=user, question=OuterRef("pk"), suspended=True)
-    # Filtering by primary keys from the scoped subquery avoids DISTINCT over whole rows when
-    # the scope joins a many-to-many table (rounds, tags).
-    new_questions = Question.objects.filter(pk__in=scoped).filter(~Exists(started_or_suspended))
+    started_or_suspended = Card.objects.filter(
+        Q(reps__gt=0) | Q(suspended=True), user=user, question=OuterRef("pk")
+    )
+    new_questions = scope.filter(Question.objects.visible_to(user)).filter(
+        ~Exists(started_or_suspended)
+    )
     new_question = None
     if card is None and scope.includes_new and new_today < profile.new_per_day:
         easiest_first = Case(
@@ -126,8 +132,9 @@ def next_in_queue(user, scope: Scope, profile: Profile, now: datetime) -> QueueS
             default=Value(2),
             output_field=IntegerField(),
         )
+        # Narrow rows (id and slug) make the sort over the bank cheap.
         new_question = (
-            new_questions.select_related("category")
+            new_questions.only("id", "slug")
             .order_by(easiest_first, "category__position", "id")
             .first()
         )

@@ -122,6 +122,40 @@ def test_due_cards_come_first_most_overdue_first(alice_client, alice):
     assert shown(alice_client, "due")["queue"].due_count == 2
 
 
+def due_card(user, question, overdue_days=1):
+    now = timezone.now()
+    return Card.objects.create(
+        user=user,
+        question=question,
+        reps=2,
+        state=2,
+        stability=3,
+        difficulty=5,
+        due=now - timedelta(days=overdue_days),
+        last_review=now - timedelta(days=9),
+    )
+
+
+def test_due_cards_follow_the_scope(alice_client, alice):
+    due_card(alice, make_question(slug="stats", category="statistics", tags=["pca"]), 5)
+    due_card(alice, make_question(slug="recs", category="recsys", rounds=["ml-depth"]), 1)
+    assert shown(alice_client, "round:ml-depth")["question"].slug == "recs"
+    assert shown(alice_client, "category:statistics")["question"].slug == "stats"
+    assert shown(alice_client, "tag:pca")["queue"].due_count == 1
+    assert shown(alice_client, "due")["queue"].due_count == 2
+
+
+def test_a_due_card_of_a_question_no_longer_shared_never_comes_up(alice_client, alice, bob):
+    shared = make_question(slug="bobs", owner=bob, visibility="shared")
+    due_card(alice, shared)
+    assert shown(alice_client, "due")["question"].slug == "bobs"
+    shared.visibility = "private"
+    shared.save()
+    context = shown(alice_client)
+    assert context.get("question") is None
+    assert context["queue"].due_count == 0
+
+
 def test_suspended_cards_never_come_up(alice_client, alice):
     question = make_question(slug="s")
     alice_client.post(reverse("questions:suspend", args=["s"]), {"value": "on"})

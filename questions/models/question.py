@@ -17,14 +17,22 @@ class Tag(models.Model):
         return self.slug
 
 
+def visible_q(user, via: str = "") -> Q:
+    """Built-in questions, the user's own, and shared ones; `via` reaches the question from
+    another model (e.g. "question__" from a card), so no subquery over the bank is needed."""
+    return (
+        Q(**{f"{via}owner__isnull": True})
+        | Q(**{f"{via}owner": user})
+        | Q(**{f"{via}visibility": Question.Visibility.SHARED})
+    )
+
+
 class QuestionQuerySet(models.QuerySet):
     def visible_to(self, user) -> "QuestionQuerySet":
         """Built-in questions, the user's own, and questions other users chose to share."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(
-            Q(owner__isnull=True) | Q(owner=user) | Q(visibility=Question.Visibility.SHARED)
-        )
+        return self.filter(visible_q(user))
 
     def search(self, text: str) -> "QuestionQuerySet":
         """Every word must appear in the title, prompt or answer (case-insensitive)."""

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_POST
 from questions import readiness, scheduling
 from questions.forms import RatingForm
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
+from questions.models.question import visible_q
 from questions.queue import Scope, next_in_queue, parse_scope
 from questions.views.bank import _get_question_for_user
 
@@ -121,8 +122,12 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
 def _summary(user, scope: Scope, started: int) -> dict:
     since = datetime.fromtimestamp(started, UTC)
     reviews = list(
-        Review.objects.filter(user=user, reviewed_at__gte=since)
-        .filter(question__in=scope.filter(Question.objects.visible_to(user)).values("pk"))
+        scope.filter(
+            Review.objects.filter(
+                visible_q(user, via="question__"), user=user, reviewed_at__gte=since
+            ),
+            via="question__",
+        )
         .select_related("question")
         .order_by("-reviewed_at")[:200]
     )
