@@ -121,6 +121,7 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
 
 def _summary(user, scope: Scope, started: int) -> dict:
     since = datetime.fromtimestamp(started, UTC)
+    # Tuples of the four values shown, not model rows: a session can hold hundreds.
     reviews = list(
         scope.filter(
             Review.objects.filter(
@@ -128,25 +129,23 @@ def _summary(user, scope: Scope, started: int) -> dict:
             ),
             via="question__",
         )
-        .select_related("question")
-        .order_by("-reviewed_at")[:200]
+        .order_by("-reviewed_at")
+        .values_list("rating", "scheduled_due", "question__slug", "question__title")[:200]
     )
     by_rating = {label: 0 for label in Rating.labels}
-    for review in reviews:
-        by_rating[Rating(review.rating).label] += 1
+    for rating, *_ in reviews:
+        by_rating[Rating(rating).label] += 1
     now = _now()
     return {
         "count": len(reviews),
         "by_rating": by_rating,
         "reviews": [
             {
-                "question": r.question,
-                "rating": Rating(r.rating).label,
-                "comes_back": scheduling.humanize(r.scheduled_due - now)
-                if r.scheduled_due > now
-                else "now",
+                "question": {"slug": slug, "title": title},
+                "rating": Rating(rating).label,
+                "comes_back": scheduling.humanize(due - now) if due > now else "now",
             }
-            for r in reviews[:50]
+            for rating, due, slug, title in reviews[:50]
         ],
         "next_due": Card.objects.filter(user=user, suspended=False, reps__gt=0, due__gt=now)
         .order_by("due")
