@@ -173,3 +173,14 @@ def test_query_count_does_not_grow_with_bank_size(alice_client, view):
     assert _count_queries(alice_client, url) == small
     assert small <= 12
     assert Question.objects.count() == 500
+
+
+def test_search_has_a_trigram_index_on_postgresql():
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index exists only on PostgreSQL; SQLite scans")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'questions_question_search_trgm'"
+        )
+        (definition,) = cursor.fetchone()
+    assert "gin_trgm_ops" in definition and "search_text" in definition

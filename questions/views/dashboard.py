@@ -2,6 +2,7 @@
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
@@ -14,6 +15,7 @@ from questions.activity import review_activity
 from questions.models import Card, Profile
 
 HEATMAP_WEEKS = 53
+HEATMAP_CACHE_SECONDS = 3600
 HISTORY_DAYS = 90
 DUE_DAYS = 14
 
@@ -80,7 +82,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "profile": profile,
         "items": items,
         "plan": readiness.study_plan(items, today, profile.interview_date, profile.new_per_day),
-        "heatmap": charts.heatmap(per_day, today, HEATMAP_WEEKS),
+        # A year of cells is the costliest chart, and it only changes with a new review.
+        "heatmap": cache.get_or_set(
+            f"heatmap:{user.pk}:{today.isoformat()}:{activity.total}",
+            lambda: charts.heatmap(per_day, today, HEATMAP_WEEKS),
+            timeout=HEATMAP_CACHE_SECONDS,
+        ),
         "due_chart": charts.bar_chart(due_days, f"Reviews due in the next {DUE_DAYS} days"),
         "due_days": due_days,
         "history_chart": charts.line_chart(
