@@ -143,9 +143,15 @@ def login(username: str) -> tuple[str, str]:
     return "; ".join(f"{c.name}={c.value}" for c in jar), csrf
 
 
-def wrk(path: str, method: str, cookie: str, csrf: str, seconds: int, connections: int) -> dict:
+def wrk(path: str, method: str, cookie: str, csrf: str, args) -> dict:
+    seconds, connections = args.seconds, args.connections
     env = dict(
-        os.environ, BENCH_COOKIE=cookie, BENCH_CSRF=csrf, BENCH_METHOD=method, BENCH_PATH=path
+        os.environ,
+        BENCH_COOKIE=cookie,
+        BENCH_CSRF=csrf,
+        BENCH_METHOD=method,
+        BENCH_PATH=path,
+        BENCH_QUESTIONS=str(args.questions),
     )
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", WRK_SCRIPT,
@@ -230,7 +236,7 @@ def bench_database(kind: str, args) -> dict:
                     cookie, csrf = heavy
                 elif who == "fresh":
                     cookie, csrf = login(f"fresh-{next(fresh)}")
-                samples.append(wrk(path, method, cookie, csrf, args.seconds, args.connections))
+                samples.append(wrk(path, method, cookie, csrf, args))
             rows.append(
                 {
                     "label": label,
@@ -310,7 +316,8 @@ def main() -> None:
         f"- figures: median of {args.runs} runs; 'cost vs bare' = bare view req/s / page req/s; "
         "'cost vs signed-in floor' = the same against the signed-in bare view, which does only "
         "what every page behind the login must (read the session and the user)",
-        "- pages as a signed-in user with about 1,000 reviews (user-0); ratings by fresh users",
+        f"- pages as a signed-in user with about {args.reviews // max(args.users, 1):,} reviews "
+        "(user-0); ratings by fresh users, each on a question they have not seen",
         "",
     ]
     for kind, result in results.items():

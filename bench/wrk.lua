@@ -14,6 +14,7 @@ function init(args)
   csrf = os.getenv("BENCH_CSRF") or ""
   method = os.getenv("BENCH_METHOD") or "GET"
   path = os.getenv("BENCH_PATH") or "/"
+  questions = tonumber(os.getenv("BENCH_QUESTIONS") or "10000")
 end
 
 function request()
@@ -24,7 +25,8 @@ function request()
     headers["Content-Type"] = "application/x-www-form-urlencoded"
     headers["X-CSRFToken"] = csrf
     headers["HX-Request"] = "true"
-    local body = "question=syn-q-" .. (tid * 5000 + counter) ..
+    -- Each thread starts half the bank apart; wrapping keeps small --questions runs valid.
+    local body = "question=syn-q-" .. ((tid * math.floor(questions / 2) + counter) % questions) ..
       "&scope=all&seq=0&started=0&shown_at=0&rating=3"
     return wrk.format("POST", path, headers, body)
   end
