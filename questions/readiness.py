@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
-from django.db import transaction
 from django.db.models import Count, Q
 
 from questions.content_cache import bank_version
@@ -266,14 +265,18 @@ def record_snapshots(user, question: Question, now: datetime) -> None:
         return
     day = now.date()
     items = compute(user, rounds, now, None)
-    with transaction.atomic():  # one commit for all the rounds, not one each
-        for item in items:
-            ReadinessSnapshot.objects.update_or_create(
-                user=user,
-                round=item.round,
-                day=day,
-                defaults={"score": item.score, "coverage": item.coverage},
+    # One upsert statement for all the rounds: insert today's row or overwrite it.
+    ReadinessSnapshot.objects.bulk_create(
+        [
+            ReadinessSnapshot(
+                user=user, round=item.round, day=day, score=item.score, coverage=item.coverage
             )
+            for item in items
+        ],
+        update_conflicts=True,
+        unique_fields=["user", "round", "day"],
+        update_fields=["score", "coverage"],
+    )
 
 
 def history(

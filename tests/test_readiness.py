@@ -147,6 +147,21 @@ def test_rating_records_a_snapshot(alice_client, alice):
     ]
 
 
+def test_a_later_rating_the_same_day_overwrites_that_days_snapshot(alice):
+    seed_loop()
+    first = make_question(slug="first", rounds=["ml-depth"])
+    second = make_question(slug="second", rounds=["ml-depth"])
+    scheduling.record_review(alice, first, sequence=0, rating=4, now=NOW, desired_retention=0.9)
+    readiness.record_snapshots(alice, first, NOW)
+    before = ReadinessSnapshot.objects.get(user=alice, round__slug="ml-depth")
+    later = NOW + timedelta(hours=1)
+    scheduling.record_review(alice, second, sequence=0, rating=4, now=later, desired_retention=0.9)
+    readiness.record_snapshots(alice, second, later)
+    after = ReadinessSnapshot.objects.get(user=alice, round__slug="ml-depth")
+    assert after.pk == before.pk  # still one row for the day
+    assert after.coverage > before.coverage
+
+
 def test_dashboard_shows_each_round_of_the_track(alice_client, alice):
     seed_loop()
     question = make_question(slug="dash", rounds=["ml-depth"], category="deep-learning")
