@@ -104,24 +104,6 @@ def test_htmx_rating_swaps_in_the_next_card(alice_client):
     assert "Bravo" in html
 
 
-def test_due_cards_come_first_most_overdue_first(alice_client, alice):
-    q1, q2, _q3 = (make_question(slug=s) for s in ("newer", "older", "brand-new"))
-    now = timezone.now()
-    for question, overdue in ((q1, 1), (q2, 5)):
-        Card.objects.create(
-            user=alice,
-            question=question,
-            reps=2,
-            state=2,
-            stability=3,
-            difficulty=5,
-            due=now - timedelta(days=overdue),
-            last_review=now - timedelta(days=9),
-        )
-    assert shown(alice_client)["question"].slug == "older"
-    assert shown(alice_client, "due")["queue"].due_count == 2
-
-
 def due_card(user, question, overdue_days=1):
     now = timezone.now()
     return Card.objects.create(
@@ -134,6 +116,14 @@ def due_card(user, question, overdue_days=1):
         due=now - timedelta(days=overdue_days),
         last_review=now - timedelta(days=9),
     )
+
+
+def test_due_cards_come_first_most_overdue_first(alice_client, alice):
+    q1, q2, _q3 = (make_question(slug=s) for s in ("newer", "older", "brand-new"))
+    for question, overdue in ((q1, 1), (q2, 5)):
+        due_card(alice, question, overdue)
+    assert shown(alice_client)["question"].slug == "older"
+    assert shown(alice_client, "due")["queue"].due_count == 2
 
 
 def test_due_cards_follow_the_scope(alice_client, alice):
