@@ -98,8 +98,8 @@ def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, i
     """Questions per round, and coding questions per round, that the user can see.
 
     The built-in bank's counts are the same for everyone and change only with the bank, so
-    they are cached under the bank's version (questions/content_cache.py); the user's own and other
-    users' shared questions are counted per request (a small, indexed set).
+    they are cached under the bank's version (questions/content_cache.py); the user's own
+    and other users' shared questions are counted per request (a small, indexed set).
     """
     Membership = Question.rounds.through
     key = f"readiness:builtin-pools:{bank_version()}"  # recounted when the bank changes
