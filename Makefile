@@ -5,12 +5,14 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-# The first interpreter that really runs and is >= 3.12. Candidates are executed, not merely
-# looked up, because pyenv shims for python3.12/3.13 exist on PATH but fail unless selected.
+# The first interpreter that really runs and carries the security fixes prep relies on: 3.12.6+
+# or 3.13+ (3.12.6 fixed quadratic cookie parsing, CVE-2024-7592, which Django's cookie parser
+# reaches before login). Candidates are executed, not merely looked up, because pyenv shims for
+# python3.12/3.13 exist on PATH but fail unless selected; pyenv versions are tried newest first.
 define find_python
 for c in python3.13 python3.12 python3 \
-         $$(command -v pyenv >/dev/null && ls -d "$$(pyenv root)"/versions/3.1[3-9]*/bin/python3 "$$(pyenv root)"/versions/3.12*/bin/python3 2>/dev/null); do \
-  if "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then echo "$$c"; exit 0; fi; \
+         $$(command -v pyenv >/dev/null && ls -d "$$(pyenv root)"/versions/3.1[2-9].*/bin/python3 2>/dev/null | sort -rV); do \
+  if "$$c" -c 'import sys; sys.exit(not (sys.version_info >= (3, 13) or (3, 12, 6) <= sys.version_info < (3, 13)))' >/dev/null 2>&1; then echo "$$c"; exit 0; fi; \
 done; exit 1
 endef
 
@@ -18,7 +20,7 @@ endef
 .DEFAULT_GOAL := run
 
 $(PY):
-	@py=$$($(find_python)) || { echo "prep needs Python 3.12 or newer (tried python3.13, python3.12, python3 and pyenv versions). Install one and re-run." >&2; exit 1; }; \
+	@py=$$($(find_python)) || { echo "prep needs Python 3.12.6 or newer, or 3.13+ (tried python3.13, python3.12, python3 and pyenv versions; older releases lack security fixes). Install one and re-run." >&2; exit 1; }; \
 	echo "Creating $(VENV) with $$py ($$($$py --version))"; \
 	"$$py" -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
