@@ -325,3 +325,17 @@ def test_concurrent_ratings_of_one_card_record_exactly_one(alice):
     card = Card.objects.get(question=question)
     assert card.reps == 1
     assert card.due == Review.objects.get(question=question).scheduled_due
+
+
+@pytest.mark.parametrize("url", [REVEAL, RATE])
+def test_an_unreadable_post_is_refused_as_plain_text_without_echoing_it(alice_client, url):
+    make_question(slug="f")
+    context = shown(alice_client)
+    hostile = '<meta http-equiv="refresh" content="0;url=https://evil.example/">'
+    response = alice_client.post(url, form_data(context, rating=hostile, picks=hostile))
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    body = response.content.decode()
+    assert "evil.example" not in body and "<meta" not in body
+    assert "unreadable: picks, rating" in body
+    assert not Review.objects.exists()

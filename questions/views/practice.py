@@ -245,9 +245,13 @@ def _read_shown_card(request: HttpRequest, *, require_rating: bool):
     question (404 unless the user may see it), the user's settings and the time; or a 400."""
     form = RatingForm(request.POST, require_rating=require_rating)
     if not form.is_valid():
-        message = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in form.errors.items())
+        # Name the unreadable fields but never echo what was posted: Django's messages quote
+        # the submitted value, and this reply is what a plain (non-htmx) form post displays.
+        fields = ", ".join(sorted(form.errors))
         return HttpResponse(
-            f"This answer could not be read ({message}). Reload the page.", status=400
+            f"This answer could not be read (unreadable: {fields}). Reload the page.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
         )
     question = _get_question_for_user(request, form.cleaned_data["question"])
     return form.cleaned_data, question, Profile.for_user(request.user), _now()
