@@ -48,6 +48,10 @@ def choose_questions(user, round_: Round, now: datetime, rng: random.Random) -> 
     pool = Question.objects.visible_to(user).filter(rounds=round_)
     if fmt.kinds:
         pool = pool.filter(kind__in=fmt.kinds)
+    # A suspended question is one the user asked never to see again until they unsuspend it,
+    # whether or not they ever reviewed it: a mock honours that like practice does.
+    suspended = Card.objects.filter(user=user, suspended=True).values("question_id")
+    pool = pool.exclude(pk__in=suspended)
     questions = list(pool.select_related("category"))
     cards = {
         c.question_id: c
@@ -58,8 +62,6 @@ def choose_questions(user, round_: Round, now: datetime, rng: random.Random) -> 
         card = cards.get(question.pk)
         if card is None or card.reps == 0:
             return (1, 0.5, rng.random())  # never practised: after due and weak ones
-        if card.suspended:
-            return (3, 1.0, rng.random())
         if card.due and card.due <= now:
             return (0, retrievability(card, now), rng.random())
         return (2, retrievability(card, now), rng.random())

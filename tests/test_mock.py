@@ -210,3 +210,60 @@ def test_scheduling_uses_the_existing_card_sequence(alice_client, alice):
         (0, 3),
         (1, 4),
     ]
+
+
+def test_mocks_never_pick_suspended_questions_reviewed_or_not(alice):
+    for i in range(3):
+        make_question(slug=f"ok-{i}", category="coding", rounds=["coding"], kind="design")
+    never_reviewed = make_question(slug="never", category="coding", rounds=["coding"])
+    reviewed = make_question(slug="reviewed", category="coding", rounds=["coding"])
+    Card.objects.create(user=alice, question=never_reviewed, reps=0, suspended=True)
+    Card.objects.create(
+        user=alice, question=reviewed, reps=3, state=2, stability=1, difficulty=5, suspended=True
+    )
+    round_ = Round.objects.get(slug="technical-screen")
+    for q in (never_reviewed, reviewed):
+        q.rounds.add(round_)
+    for seed in range(5):
+        chosen = mocks.choose_questions(alice, round_, datetime.now(UTC), random.Random(seed))
+        assert {q.slug for q in chosen}.isdisjoint({"never", "reviewed"})
+
+
+def _mock_with_bobs_shared_question(alice, bob):
+    shared = make_question(
+        owner=bob, visibility="shared", slug="bobs", title="A shared question by Bob",
+        prompt="Secret prompt by Bob", answer="Model answer by Bob", rounds=["ml-depth"],
+    )  # fmt: skip
+    mine = make_question(slug="mine", title="A built-in question", rounds=["ml-depth"])
+    mock = MockInterview.objects.create(
+        user=alice,
+        round=Round.objects.get(slug="ml-depth"),
+        started_at=datetime.now(UTC),
+        ends_at=datetime.now(UTC) + timedelta(minutes=45),
+    )
+    MockItem.objects.create(mock=mock, question=mine, position=0)
+    MockItem.objects.create(mock=mock, question=shared, position=1)
+    return mock, shared
+
+
+def test_a_question_made_private_after_the_mock_began_disappears_from_it(alice_client, alice, bob):
+    mock, shared = _mock_with_bobs_shared_question(alice, bob)
+    detail = reverse("questions:mock_detail", args=[mock.pk])
+    assert "Secret prompt by Bob" in alice_client.get(detail).content.decode()
+    shared.visibility = "private"
+    shared.save()
+
+    html = alice_client.get(detail).content.decode()
+    assert "shared question by Bob" not in html and "Secret prompt" not in html
+    assert "1 question left this interview" in html
+    answer = reverse("questions:mock_answer", args=[mock.pk, 1])
+    assert alice_client.post(answer, {"answer-1": "x"}).status_code == 404
+
+    alice_client.post(reverse("questions:mock_finish", args=[mock.pk]), {"answer-1": "late"})
+    debrief = alice_client.get(detail).content.decode()
+    assert "Model answer by Bob" not in debrief and "A built-in question" in debrief
+    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), {"rating-0": "3"})
+    assert list(Review.objects.filter(user=alice).values_list("question__slug", flat=True)) == [
+        "mine"
+    ]
+    assert not MockItem.objects.filter(answer__in=["x", "late"]).exists()

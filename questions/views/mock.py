@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from questions import mock as mocks
 from questions import readiness, scheduling
-from questions.models import Card, MockInterview, MockItem, Profile, Rating, Round
+from questions.models import Card, MockInterview, MockItem, Profile, Question, Rating, Round
 
 # Autosaves already in flight when the clock hits zero still count.
 GRACE = timedelta(seconds=30)
@@ -31,6 +31,21 @@ def _get_mock_for_user(request: HttpRequest, mock_id: int) -> MockInterview:
     return get_object_or_404(
         MockInterview.objects.select_related("round"), pk=mock_id, user=request.user
     )
+
+
+def _still_visible(request: HttpRequest, items: list[MockItem]) -> tuple[list[MockItem], int]:
+    """The items whose question the user may still see, and how many were withdrawn.
+
+    A mock keeps its questions by reference, and another user's shared question can become
+    private after the mock began: from then on it is neither shown, answered nor rated here.
+    """
+    visible = set(
+        Question.objects.visible_to(request.user)
+        .filter(pk__in=[item.question_id for item in items])
+        .values_list("pk", flat=True)
+    )
+    kept = [item for item in items if item.question_id in visible]
+    return kept, len(items) - len(kept)
 
 
 @require_GET
@@ -65,15 +80,19 @@ def mock_start(request: HttpRequest) -> HttpResponse:
 def mock_detail(request: HttpRequest, mock_id: int) -> HttpResponse:
     mock = _get_mock_for_user(request, mock_id)
     now = _now()
-    items = list(
-        mock.items.select_related("question", "question__category").prefetch_related(
-            "question__rubric_points"
-        )
+    items, withdrawn = _still_visible(
+        request,
+        list(
+            mock.items.select_related("question", "question__category").prefetch_related(
+                "question__rubric_points"
+            )
+        ),
     )
     over = mock.is_over(now)
     context = {
         "mock": mock,
         "items": items,
+        "withdrawn": withdrawn,
         "over": over,
         "format": mocks.format_for(mock.round),
         "seconds_left": max(0, int((mock.ends_at - now).total_seconds())),
@@ -98,7 +117,10 @@ def mock_answer(request: HttpRequest, mock_id: int, position: int) -> HttpRespon
         return HttpResponse(
             f"Not saved: answers are limited to {MAX_ANSWER_CHARS:,} characters.", status=400
         )
-    if not MockItem.objects.filter(mock=mock, position=position).update(answer=answer):
+    still_visible = Question.objects.visible_to(request.user)
+    if not MockItem.objects.filter(mock=mock, position=position, question__in=still_visible).update(
+        answer=answer
+    ):
         raise Http404("No such question in this interview")
     return HttpResponse(f"Saved at {timezone.localtime():%H:%M:%S}")
 
@@ -110,7 +132,7 @@ def mock_finish(request: HttpRequest, mock_id: int) -> HttpResponse:
     with transaction.atomic():
         mock = MockInterview.objects.select_for_update().get(pk=mock.pk)
         if not _locked(mock):
-            for item in mock.items.all():
+            for item in _still_visible(request, list(mock.items.all()))[0]:
                 answer = request.POST.get(f"answer-{item.position}")
                 if answer is not None and len(answer) <= MAX_ANSWER_CHARS and answer != item.answer:
                     item.answer = answer
@@ -128,7 +150,10 @@ def mock_rate(request: HttpRequest, mock_id: int) -> HttpResponse:
     if not mock.is_over(now):
         messages.error(request, "Finish the interview before rating it.")
         return redirect("questions:mock_detail", mock_id=mock.pk)
-    items = list(mock.items.select_related("question"))
+    items, _ = _still_visible(request, list(mock.items.select_related("question")))
+    if not items:
+        messages.error(request, "None of this interview's questions is available any more.")
+        return redirect("questions:mock_detail", mock_id=mock.pk)
     ratings = {}
     for item in items:
         value = request.POST.get(f"rating-{item.position}", "")
