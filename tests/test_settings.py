@@ -43,3 +43,31 @@ def test_deploy_checks_pass_with_production_settings():
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _setting(env_overrides, name):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "HSTS_PRELOAD"}}
+    env.update(
+        {"DEBUG": "false", "SECRET_KEY": "k3y-" + "x" * 60, "ALLOWED_HOSTS": "prep.example.com"}
+    )
+    env.update(env_overrides)
+    code = (
+        f"import django; django.setup(); from django.conf import settings; print(settings.{name})"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**env, "DJANGO_SETTINGS_MODULE": "prep.settings"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_hsts_preload_is_opt_in():
+    assert _setting({}, "SECURE_HSTS_PRELOAD") == "False"
+    assert _setting({}, "SECURE_HSTS_SECONDS") == "31536000"
+    assert _setting({"HSTS_PRELOAD": "true"}, "SECURE_HSTS_PRELOAD") == "True"
+    assert _setting({"HSTS_PRELOAD": "true", "HTTPS": "false"}, "SECURE_HSTS_PRELOAD") == "False"
