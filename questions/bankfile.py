@@ -8,6 +8,7 @@ file, the line and the reason; no other exception escapes `parse()` (fuzzed with
 from __future__ import annotations
 
 import re
+import reprlib
 from dataclasses import dataclass, field
 
 import yaml
@@ -37,6 +38,52 @@ MAX_SECTION_CHARS = 50_000
 MAX_TITLE_CHARS = 200
 MAX_ITEMS = 12
 MAX_TAGS = 10
+
+
+class _ShortRepr(reprlib.Repr):
+    def repr_int(self, x: int, level: int) -> str:
+        # repr() of a huge int is slow, and refused past 4,300 digits.
+        return super().repr_int(x, level) if x.bit_length() <= 256 else "<a very large number>"
+
+
+_SHORT_REPR = _ShortRepr(
+    maxlevel=2, maxtuple=3, maxlist=3, maxarray=3, maxdict=3, maxset=3, maxfrozenset=3,
+    maxdeque=3, maxstring=40, maxlong=40, maxother=40,
+)  # fmt: skip
+
+
+def shown(value: object, limit: int = 40) -> str:
+    """A short repr of a user's value for an error message. Bounded work whatever the value is:
+    a container shows its first few items and levels, a string or number its first `limit`
+    characters (never `repr()` of the whole value, which an alias bomb makes enormous)."""
+    text = _SHORT_REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _AliasError(yaml.YAMLError):
+    def __init__(self, mark):
+        self.problem_mark = mark
+
+
+class FrontMatterLoader(yaml.SafeLoader):
+    """`yaml.safe_load` without anchors and aliases. The front matter never needs them, and an
+    alias to an alias to ... (a "billion laughs") makes a few hundred bytes expand into a
+    structure of billions of items wherever it is walked, printed or compared."""
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _AliasError(event.start_mark)
+        return super().compose_node(parent, index)
+
+
+def load_front_matter(raw: str):
+    """YAML as `yaml.safe_load` reads it, refusing anchors (&name) and aliases (*name)."""
+    loader = FrontMatterLoader(raw)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class BankFormatError(ValueError):
@@ -172,7 +219,13 @@ def _front_matter(text: str, path: str) -> tuple[dict, int]:
     if len(raw) > MAX_FRONT_MATTER_CHARS:
         raise BankFormatError(path, 2, "front matter is too long")
     try:
-        data = yaml.safe_load(raw)
+        data = load_front_matter(raw)
+    except _AliasError as exc:
+        raise BankFormatError(
+            path,
+            exc.problem_mark.line + 2,
+            "YAML anchors and aliases (&name, *name) are not allowed in the front matter",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 2
@@ -189,9 +242,14 @@ def _front_matter(text: str, path: str) -> tuple[dict, int]:
         if key in FRONT_MATTER_KEYS and not line.startswith((" ", "\t")):
             key_lines.setdefault(key, offset)
 
-    unknown = [str(k) for k in data if k not in FRONT_MATTER_KEYS]
+    unknown = sorted(
+        k[:40] if isinstance(k, str) else shown(k) for k in data if k not in FRONT_MATTER_KEYS
+    )
     if unknown:
-        raise BankFormatError(path, 2, f"unknown front matter key(s): {', '.join(sorted(unknown))}")
+        listed = ", ".join(unknown[:5]) + (
+            f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""
+        )
+        raise BankFormatError(path, 2, f"unknown front matter key(s): {listed}")
     for key in FRONT_MATTER_KEYS:
         if key not in data:
             raise BankFormatError(path, 2, f"front matter is missing '{key}'")
@@ -209,7 +267,7 @@ def _front_matter(text: str, path: str) -> tuple[dict, int]:
     for key, choices in (("kind", KINDS), ("difficulty", DIFFICULTIES)):
         value = data[key]
         if value not in choices:
-            fail(key, f"{key} must be one of {', '.join(choices)} (got {value!r:.40})")
+            fail(key, f"{key} must be one of {', '.join(choices)} (got {shown(value)})")
         meta[key] = value
     category = data["category"]
     if not isinstance(category, str) or not SLUG_RE.fullmatch(category):
