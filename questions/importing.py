@@ -20,11 +20,12 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
+from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
 from django.utils.html import strip_tags
 
 from questions import authoring, throttle
-from questions.bankfile import BankFormatError, ParsedQuestion, dump, parse
+from questions.bankfile import MAX_SECTION_CHARS, BankFormatError, ParsedQuestion, dump, parse
 from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round
@@ -34,6 +35,9 @@ CARD_RUBRIC = "Recalls the answer on the back of the card"
 _ANKI_HTML = re.compile(r"<br\s*/?>|</?div>|</p>|&nbsp;", re.I)
 _ANKI_BREAK = re.compile(r"<br\s*/?>|</div>|</p>", re.I)
 _UNSAFE_NAME = re.compile(r"^(?:[A-Za-z]:|[/\\])")
+# csv.Sniffer is quadratic in its sample (a 40 KB line of ',"' took 13 s): it sees whole lines
+# up to this many characters, which is plenty to tell commas from semicolons and tabs.
+SNIFF_SAMPLE_CHARS = 4096
 
 
 @dataclass(frozen=True)
@@ -276,7 +280,24 @@ def _csv_cards(
             if len(cells) < 2 or not all(cells):
                 plan.errors.append(BankFormatError(name, line, "a card needs a front and a back"))
                 continue
-            front, back = (_plain(c) if is_html or _ANKI_HTML.search(c) else c for c in cells)
+            if too_long := next((c for c in cells if len(c) > MAX_SECTION_CHARS), None):
+                side = "front" if too_long is cells[0] else "back"
+                plan.errors.append(
+                    BankFormatError(
+                        name,
+                        line,
+                        f"the {side} of this card is {len(too_long):,} characters; "
+                        f"at most {MAX_SECTION_CHARS:,}",
+                    )
+                )
+                continue
+            try:
+                front, back = (_plain(c) if is_html or _ANKI_HTML.search(c) else c for c in cells)
+            except SuspiciousOperation:
+                plan.errors.append(
+                    BankFormatError(name, line, "this card's HTML is malformed (unclosed '<' tags)")
+                )
+                continue
             words = authoring.slug_words(front)
             repeats[words] = repeats.get(words, 0) + 1
             card = ParsedQuestion(
@@ -296,7 +317,13 @@ def _csv_cards(
             except BankFormatError as exc:
                 plan.errors.append(BankFormatError(name, line, exc.reason))
     except csv.Error as exc:
-        plan.errors.append(BankFormatError(name, start + reader.line_num, f"not valid CSV: {exc}"))
+        reason = f"not valid CSV: {exc}"
+        if "field larger than field limit" in str(exc):
+            reason = (
+                f"a cell is longer than {csv.field_size_limit():,} characters (a card's front or "
+                f'back can be at most {MAX_SECTION_CHARS:,}): is a quote (") left open?'
+            )
+        plan.errors.append(BankFormatError(name, start + reader.line_num, reason))
     if not plan.items and not plan.errors:
         plan.refuse(name, "The file holds no cards.")
 
@@ -318,11 +345,23 @@ def _csv_dialect(name: str, lines: list[str]) -> tuple[int, str, bool]:
         delimiter = "\t"
     if not delimiter:
         try:
-            sample = "".join(lines[start : start + 20])
+            sample = _sniff_sample(lines[start:])
             delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t").delimiter
         except csv.Error:
             delimiter = ","
     return start, delimiter, is_html
+
+
+def _sniff_sample(lines: list[str], limit: int = SNIFF_SAMPLE_CHARS) -> str:
+    """Whole lines among the first 20, up to `limit` characters in all, leaving out a line too
+    long to fit (a long answer); the first `limit` characters when none fits. The sniffer's
+    cost grows with the square of the sample."""
+    sample, size = [], 0
+    for line in lines[:20]:
+        if size + len(line) <= limit:
+            sample.append(line)
+            size += len(line)
+    return "".join(sample) if sample else "".join(lines[:1])[:limit]
 
 
 def _is_header(cells: list[str]) -> bool:
