@@ -16,6 +16,15 @@ for c in python3.13 python3.12 python3 \
 done; exit 1
 endef
 
+# Install Debian packages when we may (root, or sudo without a password); otherwise say what to
+# install and stop.
+define apt_install
+{ if [ "$$(id -u)" = 0 ]; then sudo=""; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+  else echo "Please install the Debian/Ubuntu package(s) $(1) (apt-get install $(1)) and re-run." >&2; exit 1; fi; \
+  command -v apt-get >/dev/null || { echo "Please install $(1) with your system's package manager and re-run." >&2; exit 1; }; \
+  echo "Installing $(1) with apt-get"; $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(1) >/dev/null; }
+endef
+
 .PHONY: run test serve lint format audit lock bench soak clean
 .DEFAULT_GOAL := run
 
@@ -43,22 +52,31 @@ run: $(VENV)/.runtime
 	$(PY) manage.py loadbank
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The browser, sandbox and proxy tests need chromium, bubblewrap and nginx: installed here where
+# we may; elsewhere those tests are skipped with the reason shown (CI requires them).
 test: $(VENV)/.test
+	@missing=""; \
+	test -x /usr/bin/chromium || missing="$$missing chromium"; \
+	command -v bwrap >/dev/null || missing="$$missing bubblewrap"; \
+	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then ( $(call apt_install,$${missing# }) ) || echo "Continuing without$$missing: the tests that need them are skipped." >&2; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# Production-like: DEBUG off, gunicorn, static files through whitenoise. Plain HTTP on
-# loopback, so HTTPS-only cookies are off here; behind a TLS proxy leave HTTPS at its default.
+# Production-like: DEBUG off, gunicorn's workers behind nginx (which reads each request in full,
+# so slow clients cannot hold a worker; prep/serve.py), static files through whitenoise. Plain
+# HTTP on loopback, so HTTPS-only cookies are off here; behind a TLS proxy leave HTTPS at its default.
 serve: $(VENV)/.runtime
 	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY first, e.g. export SECRET_KEY=\$$(openssl rand -hex 32)" >&2; exit 1; }
+	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || $(call apt_install,nginx)
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py migrate --noinput
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py createcachetable
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py loadbank
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py collectstatic --noinput --verbosity 0
-	DEBUG=false HTTPS=$${HTTPS:-false} $(VENV)/bin/gunicorn prep.wsgi --bind $(HOST):$(PORT) --workers $${WORKERS:-2}
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) -m prep.serve --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
 
 # Benchmark at scale on SQLite and PostgreSQL; writes bench/results.md (see bench/run.py).
 bench: $(VENV)/.runtime
-	@command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }
+	@command -v wrk >/dev/null || $(call apt_install,wrk)
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # Concurrent users against gunicorn + PostgreSQL, with a worker killed mid-run (bench/soak.py).
