@@ -139,6 +139,12 @@ LOGOUT_REDIRECT_URL = "home"
 LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT", "5"))
 LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+# Per account across all addresses: refuses only browsers that never signed in to it.
+LOGIN_FAILURES_PER_ACCOUNT_TOTAL = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_TOTAL", "100"))
+# Trusted reverse proxies in front of the app servers, each appending to X-Forwarded-For; the
+# throttles key on the address the outermost one saw. 0: REMOTE_ADDR (no proxy).
+PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
+
 
 # Password-reset mail: printed to the console in development, sent by SMTP in production.
 if DEBUG:

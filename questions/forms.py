@@ -10,19 +10,28 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
     error_messages = {
         **AuthenticationForm.error_messages,
-        "locked_out": (
-            "Too many failed sign-in attempts. For your security, sign-in for this account "
-            "is paused for %(minutes)d minutes. You can reset your password meanwhile."
+        "pair": (
+            "Too many failed sign-in attempts for this account from your network. Sign-in to it "
+            "from here is paused for %(minutes)d minutes. You can reset your password meanwhile."
+        ),
+        "address": (
+            "Too many failed sign-in attempts from your network. Sign-in from here is paused "
+            "for %(minutes)d minutes."
+        ),
+        "account": (
+            "Too many failed sign-in attempts for this account from many places. Sign-in from "
+            "browsers that have not signed in to it before is paused for %(minutes)d minutes; "
+            "browsers you have used with it still work. You can reset your password meanwhile."
         ),
     }
 
     def clean(self):
         username = self.cleaned_data.get("username") or ""
-        if username and throttle.is_locked_out(self.request, username):
+        if username and (lockout := throttle.login_lockout(self.request, username)):
             raise forms.ValidationError(
-                self.error_messages["locked_out"],
+                self.error_messages[lockout.code],
                 code="locked_out",
-                params={"minutes": throttle.lockout_minutes()},
+                params={"minutes": lockout.minutes},
             )
         try:
             cleaned = super().clean()
@@ -30,7 +39,7 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             if username:
                 throttle.record_failure(self.request, username)
             raise
-        throttle.record_success(username)
+        throttle.record_success(self.request, username)
         return cleaned
 
 

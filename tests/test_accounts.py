@@ -1,5 +1,6 @@
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import PASSWORD
@@ -173,3 +174,101 @@ def test_password_change_done_page(alice_client):
     )
     assert response.redirect_chain[-1][0] == reverse("password_change_done")
     assert "Your password has been changed" in response.content.decode()
+
+
+# --- Sign-in lockout: per (account, address) ---------------------------------------------------
+
+OWNER_ADDRESS = "198.51.100.7"
+ATTACKER_ADDRESS = "203.0.113.9"
+
+
+def _client_at(address):
+    return Client(REMOTE_ADDR=address)
+
+
+def _login(client, username="alice", password=PASSWORD):
+    return client.post(reverse("login"), {"username": username, "password": password})
+
+
+def test_someone_elsewhere_cannot_lock_the_owner_out(alice):
+    attacker = _client_at(ATTACKER_ADDRESS)
+    for _ in range(12):
+        _login(attacker, password="wrong")
+    response = _login(attacker)
+    assert "Too many failed sign-in attempts for this account from your network" in (
+        response.content.decode()
+    )
+    assert _login(_client_at(OWNER_ADDRESS)).status_code == 302
+
+
+def test_an_address_trying_many_accounts_is_paused(settings, alice):
+    settings.LOGIN_FAILURES_PER_IP = 3
+    attacker = _client_at(ATTACKER_ADDRESS)
+    for name in ("x1", "x2", "x3"):
+        _login(attacker, username=name, password="wrong")
+    body = _login(attacker).content.decode()
+    assert "Too many failed sign-in attempts from your network" in body
+    assert "paused for 15 minutes" in body
+    assert _login(_client_at(OWNER_ADDRESS)).status_code == 302
+
+
+def test_a_campaign_from_many_addresses_pauses_only_new_browsers(settings, alice):
+    settings.LOGIN_FAILURES_PER_ACCOUNT_TOTAL = 6
+    owner = _client_at(OWNER_ADDRESS)
+    assert _login(owner).status_code == 302  # this browser is now known to alice's account
+    owner.post(reverse("logout"))
+    for n in range(3):
+        attacker = _client_at(f"203.0.113.{n + 1}")
+        for _ in range(2):
+            _login(attacker, password="wrong")
+    # A browser that never signed in to alice, from an address that never failed: paused.
+    stranger = _login(_client_at("192.0.2.50"))
+    assert stranger.status_code == 200
+    assert "browsers you have used with it still work" in stranger.content.decode()
+    # The owner's browser still signs in, even from a new address.
+    owner.defaults["REMOTE_ADDR"] = "192.0.2.77"
+    assert _login(owner).status_code == 302
+    # Other accounts are not affected.
+    assert _login(_client_at("192.0.2.50"), username="bob").status_code == 200  # no such user
+    assert "Too many" not in _login(_client_at("192.0.2.50"), username="bob").content.decode()
+
+
+def test_the_known_browser_cookie_is_signed_and_per_account(settings, alice, bob):
+    settings.LOGIN_FAILURES_PER_ACCOUNT_TOTAL = 1
+    bobs_browser = _client_at(OWNER_ADDRESS)
+    assert _login(bobs_browser, username="bob").status_code == 302
+    cookie = bobs_browser.cookies["prep_known"]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    bobs_browser.post(reverse("logout"))
+    _login(_client_at(ATTACKER_ADDRESS), password="wrong")  # alice's account hits its ceiling
+    # Bob's browser is known to bob's account, not to alice's.
+    assert _login(bobs_browser).status_code == 200
+    forged = _client_at("192.0.2.9")
+    forged.cookies["prep_known"] = "anything:forged"
+    assert _login(forged).status_code == 200
+
+
+def test_lockout_message_gives_the_time_left(settings, alice):
+    for _ in range(5):
+        _login(_client_at(ATTACKER_ADDRESS), password="wrong")
+    body = _login(_client_at(ATTACKER_ADDRESS)).content.decode()
+    assert "paused for 15 minutes" in body
+
+
+def test_proxy_count_takes_the_address_the_proxy_saw(settings, alice):
+    settings.PROXY_COUNT = 1
+
+    def via_proxy(client_address, claimed="10.9.9.9"):
+        return Client(REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=f"{claimed}, {client_address}")
+
+    for _ in range(5):
+        _login(via_proxy(ATTACKER_ADDRESS), password="wrong")
+    assert "Too many" in _login(via_proxy(ATTACKER_ADDRESS, claimed="1.2.3.4")).content.decode()
+    assert _login(via_proxy(OWNER_ADDRESS)).status_code == 302
+
+
+def test_ipv6_addresses_are_throttled_by_their_64(alice):
+    for n in range(5):
+        _login(_client_at(f"2001:db8:1:2::{n + 1}"), password="wrong")
+    assert "Too many" in _login(_client_at("2001:db8:1:2:ffff::1")).content.decode()
+    assert _login(_client_at("2001:db8:1:3::1")).status_code == 302
