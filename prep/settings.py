@@ -141,6 +141,9 @@ LOGIN_FAILURES_PER_IP = int(os.environ.get("LOGIN_FAILURES_PER_IP", "20"))
 LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
 # Per account across all addresses: refuses only browsers that never signed in to it.
 LOGIN_FAILURES_PER_ACCOUNT_TOTAL = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUNT_TOTAL", "100"))
+# Sign-ups and password-reset requests per client address (and per email), within the window.
+SIGNUPS_PER_IP = int(os.environ.get("SIGNUPS_PER_IP", "5"))
+SIGNUP_WINDOW_SECONDS = int(os.environ.get("SIGNUP_WINDOW_SECONDS", "3600"))
 # Trusted reverse proxies in front of the app servers, each appending to X-Forwarded-For; the
 # throttles key on the address the outermost one saw. 0: REMOTE_ADDR (no proxy).
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -1,3 +1,5 @@
+from unittest import mock
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
@@ -272,3 +274,91 @@ def test_ipv6_addresses_are_throttled_by_their_64(alice):
         _login(_client_at(f"2001:db8:1:2::{n + 1}"), password="wrong")
     assert "Too many" in _login(_client_at("2001:db8:1:2:ffff::1")).content.decode()
     assert _login(_client_at("2001:db8:1:3::1")).status_code == 302
+
+
+# --- Sign-up throttle ------------------------------------------------------------------------
+
+
+def _signup(client, username, password=PASSWORD, email=""):
+    return client.post(
+        reverse("signup"),
+        {"username": username, "email": email, "password1": password, "password2": password},
+    )
+
+
+def test_signups_are_throttled_per_address_before_hashing(settings):
+    settings.SIGNUPS_PER_IP = 3
+    for n in range(3):
+        assert _signup(_client_at(ATTACKER_ADDRESS), f"bulk{n}").status_code == 302
+    with mock.patch("django.contrib.auth.base_user.make_password") as make_password:
+        response = _signup(_client_at(ATTACKER_ADDRESS), "bulk3", email="b3@example.com")
+    make_password.assert_not_called()
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Too many new accounts from your network. Try again in 60 minutes." in body
+    assert 'value="bulk3"' in body and 'value="b3@example.com"' in body
+    assert PASSWORD not in body
+    assert not get_user_model().objects.filter(username="bulk3").exists()
+    # Another address is not affected.
+    assert _signup(_client_at(OWNER_ADDRESS), "dana").status_code == 302
+
+
+def test_refused_signups_do_not_use_up_the_quota(settings):
+    settings.SIGNUPS_PER_IP = 2
+    client = _client_at(ATTACKER_ADDRESS)
+    for _ in range(5):
+        assert _signup(client, "dana", password="12345678").status_code == 200
+    assert _signup(_client_at(ATTACKER_ADDRESS), "dana").status_code == 302
+    assert _signup(_client_at(ATTACKER_ADDRESS), "erin").status_code == 302
+
+
+# --- Usernames ---------------------------------------------------------------------------------
+
+CYRILLIC_A = "\N{CYRILLIC SMALL LETTER A}"
+
+
+def _username_errors(response):
+    return " ".join(response.context["form"].errors.get("username", []))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [f"{CYRILLIC_A}dmin", "d\N{GREEK SMALL LETTER ALPHA}na", "dana b", "dana+x", "d@na", ".dana"],
+)
+def test_usernames_outside_ascii_letters_digits_and_dot_dash_underscore_are_refused(client, name):
+    response = _signup(client, name)
+    assert response.status_code == 200
+    assert not get_user_model().objects.filter(username=name).exists()
+    errors = _username_errors(response)
+    assert "Use only letters a-z, digits and . _ -" in errors or "valid username" in errors
+
+
+def test_fullwidth_letters_are_normalised_to_ascii(client):
+    assert _signup(client, "\uff44\uff41\uff4e\uff41").status_code == 302
+    assert get_user_model().objects.filter(username="dana").exists()
+
+
+def test_plain_names_with_dots_dashes_and_underscores_are_accepted(client):
+    assert _signup(client, "dana.b-c_1").status_code == 302
+
+
+@pytest.mark.parametrize("name", ["Alice", "ALICE", "a1ice", "aIice", "A1ICE", "0bob"])
+def test_names_that_look_like_an_existing_one_are_refused(client, alice, django_user_model, name):
+    django_user_model.objects.create_user("obob", password=PASSWORD)
+    response = _signup(client, name)
+    assert response.status_code == 200
+    errors = _username_errors(response)
+    assert "already exists" in errors or "looks too much like an existing one" in errors
+    assert get_user_model().objects.count() == 2
+
+
+def test_letter_pairs_that_look_like_one_letter_are_refused(client, django_user_model):
+    django_user_model.objects.create_user("com", password=PASSWORD)
+    assert "looks too much like" in _username_errors(_signup(client, "corn"))
+
+
+def test_existing_lookalike_users_are_unaffected_and_block_their_twin(client, django_user_model):
+    legacy = f"{CYRILLIC_A}dmin"
+    django_user_model.objects.create_user(legacy, password=PASSWORD)
+    assert "looks too much like" in _username_errors(_signup(client, "admin"))
+    assert _login(_client_at(OWNER_ADDRESS), username=legacy).status_code == 302

@@ -31,10 +31,12 @@ login_view = LoginView.as_view()
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
-    form = SignUpForm(request.POST if request.method == "POST" else None)
+    form = SignUpForm(request.POST if request.method == "POST" else None, request=request)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        return redirect("home")
+        response = redirect("home")
+        throttle.remember_browser(request, response, user.get_username())
+        return response
     return render(request, "registration/signup.html", {"form": form})
