@@ -144,10 +144,16 @@ LOGIN_FAILURES_PER_ACCOUNT_TOTAL = int(os.environ.get("LOGIN_FAILURES_PER_ACCOUN
 # Sign-ups and password-reset requests per client address (and per email), within the window.
 SIGNUPS_PER_IP = int(os.environ.get("SIGNUPS_PER_IP", "5"))
 SIGNUP_WINDOW_SECONDS = int(os.environ.get("SIGNUP_WINDOW_SECONDS", "3600"))
+PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "5"))
+PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3"))
+PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
 # Trusted reverse proxies in front of the app servers, each appending to X-Forwarded-For; the
 # throttles key on the address the outermost one saw. 0: REMOTE_ADDR (no proxy).
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
+# Background work (questions/tasks.py): run at once, in the request, for now. A queue with
+# workers (e.g. a database-backed backend) is a change of this setting only.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
 
 # Password-reset mail: printed to the console in development, sent by SMTP in production.
 if DEBUG:

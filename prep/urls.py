@@ -7,7 +7,7 @@ from questions.views import accounts, pages
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    # Accounts: our throttled login and sign-up, Django's views for the rest.
+    # Accounts: our throttled login, sign-up and password reset, Django's views for the rest.
     path("accounts/login/", accounts.login_view, name="login"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
@@ -21,7 +21,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("accounts/password/reset/", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("accounts/password/reset/", accounts.password_reset_view, name="password_reset"),
     path(
         "accounts/password/reset/done/",
         auth_views.PasswordResetDoneView.as_view(),

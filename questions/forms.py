@@ -2,7 +2,7 @@ import re
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm, UserCreationForm
 from django.db.models import F, Q, Value
 from django.db.models.functions import Lower, Replace
 
@@ -200,6 +200,33 @@ class SignUpForm(UserCreationForm):
                     params={"minutes": lockout.minutes},
                 ),
             )
+
+
+class ThrottledPasswordResetForm(PasswordResetForm):
+    """Django's reset form, refusing requests over the per-address and per-email limits. The
+    refusal depends only on those counts, never on whether an account uses the email."""
+
+    error_messages = {
+        "throttled": (
+            "Too many password-reset requests. Try again in %(minutes)d minutes; any reset link "
+            "already sent still works."
+        ),
+    }
+
+    def __init__(self, *args, request, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def clean(self):
+        cleaned = super().clean()
+        email = cleaned.get("email")
+        if email and (lockout := throttle.reserve_password_reset(self.request, email)):
+            raise forms.ValidationError(
+                self.error_messages["throttled"],
+                code="throttled",
+                params={"minutes": lockout.minutes},
+            )
+        return cleaned
 
 
 class IntListField(forms.Field):

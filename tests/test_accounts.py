@@ -362,3 +362,93 @@ def test_existing_lookalike_users_are_unaffected_and_block_their_twin(client, dj
     django_user_model.objects.create_user(legacy, password=PASSWORD)
     assert "looks too much like" in _username_errors(_signup(client, "admin"))
     assert _login(_client_at(OWNER_ADDRESS), username=legacy).status_code == 302
+
+
+# --- Password reset ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def dummy_tasks(settings):
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.dummy.DummyBackend"}}
+    from django.tasks import default_task_backend
+
+    default_task_backend.clear()
+    return default_task_backend
+
+
+def test_password_reset_only_enqueues_plain_data(client, alice, mailoutbox, dummy_tasks):
+    known = client.post(reverse("password_reset"), {"email": "alice@example.com"})
+    unknown = client.post(reverse("password_reset"), {"email": "nobody@example.com"})
+    assert known.status_code == unknown.status_code == 302
+    assert known["Location"] == unknown["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []  # nothing is sent inside the request
+    assert [(r.task.name, r.args, r.kwargs) for r in dummy_tasks.results] == [
+        (
+            "send_password_reset_email",
+            [],
+            {"email": email, "domain": "testserver", "protocol": "http"},
+        )
+        for email in ("alice@example.com", "nobody@example.com")
+    ]
+
+
+def test_password_reset_task_sends_a_working_link(alice, mailoutbox):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.http import urlsafe_base64_encode
+
+    from questions.tasks import send_password_reset_email
+
+    send_password_reset_email.call(
+        email="ALICE@example.com", domain="prep.example.com", protocol="https"
+    )
+    assert len(mailoutbox) == 1
+    message = mailoutbox[0]
+    assert message.to == ["alice@example.com"]
+    assert "prep.example.com" in message.subject
+    uid = urlsafe_base64_encode(str(alice.pk).encode())
+    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line).strip()
+    assert link.startswith(f"https://prep.example.com/accounts/reset/{uid}/")
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    assert default_token_generator.check_token(alice, token)
+
+
+def test_password_reset_task_sends_nothing_for_unknown_or_inactive(alice, mailoutbox):
+    from questions.tasks import send_password_reset_email
+
+    send_password_reset_email.call(email="nobody@example.com", domain="x", protocol="https")
+    alice.is_active = False
+    alice.save()
+    send_password_reset_email.call(email="alice@example.com", domain="x", protocol="https")
+    assert mailoutbox == []
+
+
+def _reset(client, email):
+    return client.post(reverse("password_reset"), {"email": email})
+
+
+def test_password_reset_is_throttled_per_email_without_telling_who_exists(
+    settings, alice, mailoutbox
+):
+    settings.PASSWORD_RESETS_PER_EMAIL = 2
+    for email in ("alice@example.com", "nobody@example.com"):
+        for n in range(2):
+            assert _reset(_client_at(f"192.0.2.{n + 1}"), email).status_code == 302
+    assert len(mailoutbox) == 2
+    known = _reset(_client_at("192.0.2.9"), "alice@example.com")
+    unknown = _reset(_client_at("192.0.2.9"), "nobody@example.com")
+    assert known.status_code == unknown.status_code == 200
+    assert known.context["form"].errors == unknown.context["form"].errors
+    assert "Too many password-reset requests. Try again in 60 minutes" in known.content.decode()
+    assert len(mailoutbox) == 2
+
+
+def test_password_reset_is_throttled_per_address(settings, alice, mailoutbox):
+    settings.PASSWORD_RESETS_PER_IP = 3
+    client = _client_at(ATTACKER_ADDRESS)
+    for n in range(3):
+        assert _reset(client, f"someone{n}@example.com").status_code == 302
+    response = _reset(client, "alice@example.com")
+    assert "Too many password-reset requests" in response.content.decode()
+    assert mailoutbox == []
+    assert _reset(_client_at(OWNER_ADDRESS), "alice@example.com").status_code == 302
+    assert len(mailoutbox) == 1
