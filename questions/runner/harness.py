@@ -6,6 +6,7 @@ The user's code shares this process, so nothing here is a secret: it can only li
 own results, which harms nobody but that user.
 """
 
+import errno
 import json
 import os
 import resource
@@ -16,6 +17,8 @@ import traceback
 
 NOBODY = 65534
 MAX_MESSAGE = 2000
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+TMP_MB = None  # the private /tmp's size (bwrap), from the config
 
 
 def drop_privileges():
@@ -59,6 +62,8 @@ def describe(exc, tb, user_files):
         for f in frames
     ]
     head = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    if isinstance(exc, OSError) and exc.errno in DISK_FULL and TMP_MB is not None:
+        head = f"Disk limit exceeded: /tmp holds at most {TMP_MB} MB ({head})"
     if isinstance(exc, AssertionError) and frames:
         head = f"AssertionError: {str(exc) + ' ' if str(exc) else ''}in {frames[-1].line.strip() if frames[-1].line else 'an assertion'}"
     text = "\n".join([head, *lines[-6:]])
@@ -66,9 +71,11 @@ def describe(exc, tb, user_files):
 
 
 def main():
+    global TMP_MB
     results_fd = int(sys.argv[1])
     with open("config.json") as fh:
         config = json.load(fh)
+    TMP_MB = config.get("tmp_mb")
     if config.get("drop_root"):
         drop_privileges()
     apply_limits(config["limits"])
@@ -101,6 +108,10 @@ def main():
         and getattr(getattr(fn, "__code__", None), "co_filename", "") == "tests.py"
         and (not only or name in only)
     ]
+    max_tests = config.get("max_tests") or len(tests)
+    if len(tests) > max_tests:
+        report["error"] = f"Only the first {max_tests} of {len(tests)} tests were run."
+        tests = tests[:max_tests]
     for name, fn in tests:
         began = time.perf_counter()
         try:
