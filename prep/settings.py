@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_tasks_db",
     "questions",
 ]
 
@@ -151,9 +152,10 @@ PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECOND
 # throttles key on the address the outermost one saw. 0: REMOTE_ADDR (no proxy).
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
 
-# Background work (questions/tasks.py): run at once, in the request, for now. A queue with
-# workers (e.g. a database-backed backend) is a change of this setting only.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (questions/tasks.py: code runs, password-reset mail) is queued in the database
+# and done by runner workers (`manage.py db_worker`, started by make run and make serve), so it
+# needs no other service and works the same on SQLite and PostgreSQL.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Password-reset mail: printed to the console in development, sent by SMTP in production.
 if DEBUG:
@@ -228,9 +230,11 @@ if HTTPS and not SECURE_HSTS_PRELOAD:
 if envbool("TRUST_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
-# Where user code runs (questions/runner): bwrap where available, else nothing by default.
+# Where user code runs (questions/runner): bwrap where available; without it, a development
+# server (one person on their own machine) falls back to a plain subprocess with rlimits, which
+# a system check announces on the console, and a production one turns running code off.
 PREP_CODE_RUNNER = os.environ.get("PREP_CODE_RUNNER") or (
-    "bwrap" if shutil.which("bwrap") else "off"
+    "bwrap" if shutil.which("bwrap") else ("subprocess" if DEBUG else "off")
 )
 
 # Benchmark deployments only: exposes /bench/bare/, the cheapest possible Django view, as the

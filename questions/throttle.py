@@ -435,12 +435,20 @@ RUNS_AT_ONCE = 2
 RUNS_PER_MINUTE = 12
 
 
-def start_run(user_id: int, now_minute: int) -> str | None:
-    """Reserve a run slot; returns a refusal message, or None when the run may start."""
+def count_run(user_id: int, now_minute: int) -> str | None:
+    """Count a run against the user's per-minute budget; a refusal message once it is spent."""
     if hit(f"runs:{user_id}:{now_minute}", 120).value > RUNS_PER_MINUTE:
         return (
             f"You can run code {RUNS_PER_MINUTE} times a minute. Wait a few seconds and try again."
         )
+    return None
+
+
+def start_run(user_id: int, now_minute: int) -> str | None:
+    """Reserve a slot for a run inside the request (authoring and import checks); returns a
+    refusal message, or None when the run may start. Queued runs are bounded by the queue."""
+    if refusal := count_run(user_id, now_minute):
+        return refusal
     running_key = f"runs-active:{user_id}"
     cache.add(running_key, 0, timeout=60)
     if cache.incr(running_key) > RUNS_AT_ONCE:

@@ -25,6 +25,7 @@ urlpatterns = [
     # Coding questions: draft autosave, Run (examples) and Submit (all tests)
     path("q/<slug:slug>/draft/", code.save_draft, name="draft"),
     path("q/<slug:slug>/run/", code.run_code, name="run"),
+    path("runs/<int:run_id>/", code.run_status, name="run_status"),
     # Practice with spaced repetition
     path("practice/", practice.practice_home, name="practice"),
     path("practice/session/", practice.practice_session, name="practice_session"),

@@ -25,6 +25,9 @@ needs_bwrap = pytest.mark.skipif(
 def _fast_and_isolated(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Tasks (code runs, mail) run inside the request, so a test sees their effect at once;
+    # tests/test_code_runs.py drives the database queue and its workers explicitly.
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
     from django.core.cache import cache
 
     cache.clear()

@@ -107,7 +107,7 @@ def test_page_says_which_runner_is_active(alice_client, settings):
     assert "isolated sandbox" in html
     settings.PREP_CODE_RUNNER = "subprocess"
     html = alice_client.get(reverse("questions:detail", args=["double-it"])).content.decode()
-    assert "no sandbox" in html
+    assert "without a sandbox" in html
 
 
 def test_not_a_coding_question_is_404(alice_client):
@@ -161,3 +161,11 @@ def test_system_check_warns_about_subprocess_in_production(settings):
     assert "prep.W001" in [m.id for m in run_checks()]
     settings.PREP_CODE_RUNNER = "bwrap"
     assert "prep.W001" not in [m.id for m in run_checks()]
+
+
+def test_practice_page_says_how_code_runs_before_anything_ran(alice_client):
+    html = alice_client.get(
+        reverse("questions:practice_session"), {"scope": "all", "started": 0}
+    ).content.decode()
+    assert 'id="run-results"' in html
+    assert "isolated sandbox" in html and "turned off" not in html

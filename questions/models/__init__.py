@@ -2,12 +2,14 @@ from .practice import Card, Draft, Note, Rating, Review
 from .profile import Profile
 from .question import Choice, Hint, Question, RubricPoint, Tag
 from .readiness import MockInterview, MockItem, ReadinessSnapshot
+from .runs import CodeRun
 from .taxonomy import Category, Round, Track
 
 __all__ = [
     "Card",
     "Category",
     "Choice",
+    "CodeRun",
     "Draft",
     "Hint",
     "MockInterview",

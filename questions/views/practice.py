@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from questions import readiness, scheduling
+from questions import readiness, runner, scheduling
 from questions.forms import RatingForm
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.models.question import visible_q
@@ -115,6 +115,7 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
         choices=list(question.choices.all()),
         note=Note.objects.filter(user=request.user, question=question).first(),
         answer=question.starter_code if question.kind == Question.Kind.CODING else "",
+        runner_mode=runner.mode(),  # the shared run-results block says how code runs
     )
     return context
 
