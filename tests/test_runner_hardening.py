@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from questions import runner
+from questions.runner import seccomp
 from tests.conftest import needs_bwrap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,7 +342,7 @@ def test_a_system_check_refuses_bwrap_on_a_machine_without_a_filter(settings, mo
 
     settings.PREP_CODE_RUNNER = "bwrap"
     monkeypatch.setattr(checks.shutil, "which", lambda name: "/usr/bin/bwrap")
-    monkeypatch.setattr(runner.platform, "machine", lambda: "sparc64")
+    monkeypatch.setattr(seccomp.platform, "machine", lambda: "sparc64")
     assert [m.id for m in checks.code_runner_check(None)] == ["prep.E003"]
 
 

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from questions import runner
+from questions.runner import cgroups
 from tests.conftest import needs_bwrap
 
 MiB = 1024 * 1024
@@ -112,7 +113,7 @@ def test_processes_cannot_add_up_past_the_whole_run_budget():
 
 
 def test_without_cgroups_fewer_and_smaller_processes_keep_the_total(monkeypatch):
-    monkeypatch.setattr(runner, "_create_run_group", lambda limits: None)
+    monkeypatch.setattr(cgroups, "create_run_group", lambda limits: None)
     result = run_one(
         """
         import resource
@@ -147,10 +148,10 @@ def test_tmp_and_memory_share_the_run_budget():
 
 @cgroups_only
 def test_the_run_cgroup_is_removed_afterwards():
-    before = set(runner._stale_candidates())
+    before = set(cgroups.stale_candidates())
     assert run_one("pass\n").all_passed
     run_one("data = b'x' * (2000 * 1024 * 1024)\n")
-    assert set(runner._stale_candidates()) == before
+    assert set(cgroups.stale_candidates()) == before
 
 
 @cgroups_only

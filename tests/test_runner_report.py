@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from questions import runner
+from questions.runner import report as runner_report
 from tests.conftest import needs_bwrap
 
 LIMITS = runner.Limits()
@@ -18,7 +19,7 @@ LIMITS = runner.Limits()
 def collect(raw, returncode=0, stderr=b"") -> runner.RunResult:
     if isinstance(raw, str):
         raw = raw.encode("utf-8", "surrogatepass")
-    return runner._collect(
+    return runner_report.collect(
         io.BytesIO(raw), io.BytesIO(b""), io.BytesIO(stderr), returncode, 12.5, "bwrap", LIMITS
     )
 
@@ -127,9 +128,9 @@ def test_undecodable_bytes_are_an_invalid_report():
 
 
 def test_too_many_tests_is_an_invalid_report():
-    tests = [entry(f"test_{i}") for i in range(runner.MAX_REPORTED_TESTS + 1)]
+    tests = [entry(f"test_{i}") for i in range(runner_report.MAX_REPORTED_TESTS + 1)]
     assert_invalid(collect(report(*tests)))
-    assert len(collect(report(*tests[:-1])).tests) == runner.MAX_REPORTED_TESTS
+    assert len(collect(report(*tests[:-1])).tests) == runner_report.MAX_REPORTED_TESTS
 
 
 def test_huge_integers_are_an_invalid_report():
@@ -162,7 +163,7 @@ def test_timings_are_finite_in_what_the_view_saves():
 
 
 def test_a_limit_message_wins_over_a_half_written_report():
-    result = runner._collect(
+    result = runner_report.collect(
         io.BytesIO(b'{"tests": [{"name": "t'),
         io.BytesIO(b""),
         io.BytesIO(b""),

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from questions import runner
+from questions.runner.report import OUTPUT_CAP
 from tests.conftest import needs_bwrap
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,7 @@ def test_fork_bomb_is_contained():
 
 def test_ten_megabytes_of_output_is_capped():
     result = run_one("print('x' * 10_000_000)\n")
-    assert len(result.stdout) <= runner.OUTPUT_CAP + 100
+    assert len(result.stdout) <= OUTPUT_CAP + 100
     assert "File too large" in message(result) or "truncated" in result.stdout
 
 
