@@ -46,10 +46,16 @@ $(VENV)/.test: requirements/test.lock pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@ $(VENV)/.runtime
 
+# The development server and one runner worker (code runs are queued jobs); Ctrl-C stops both.
+# Without bubblewrap (and no way to install it) code runs in a plain subprocess, which the
+# console and the page both say: fine for one person on their own machine.
 run: $(VENV)/.runtime
+	@command -v bwrap >/dev/null || ( $(call apt_install,bubblewrap) ) || echo "Continuing without bubblewrap: code will run without a sandbox." >&2
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py createcachetable
 	$(PY) manage.py loadbank
+	@$(PY) manage.py db_worker --interval 0.25 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # The browser, sandbox and proxy tests need chromium, bubblewrap and nginx: installed here where
@@ -63,16 +69,19 @@ test: $(VENV)/.test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # Production-like: DEBUG off, gunicorn's workers behind nginx (which reads each request in full,
-# so slow clients cannot hold a worker; prep/serve.py), static files through whitenoise. Plain
+# so slow clients cannot hold a worker; prep/serve.py), runner workers for code runs, static
+# files through whitenoise. Plain
 # HTTP on loopback, so HTTPS-only cookies are off here; behind a TLS proxy leave HTTPS at its default.
 serve: $(VENV)/.runtime
 	@test -n "$$SECRET_KEY" || { echo "Set SECRET_KEY first, e.g. export SECRET_KEY=\$$(openssl rand -hex 32)" >&2; exit 1; }
 	@command -v nginx >/dev/null || test -x /usr/sbin/nginx || $(call apt_install,nginx)
+	@command -v bwrap >/dev/null || ( $(call apt_install,bubblewrap) ) || echo "Without bubblewrap, running code stays off (PREP_CODE_RUNNER)." >&2
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py migrate --noinput
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py createcachetable
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py loadbank
 	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) manage.py collectstatic --noinput --verbosity 0
-	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) -m prep.serve --host $(HOST) --port $(PORT) --workers $${WORKERS:-2}
+	DEBUG=false HTTPS=$${HTTPS:-false} $(PY) -m prep.serve --host $(HOST) --port $(PORT) \
+	  --workers $${WORKERS:-2} --runners $${RUNNERS:-2}
 
 # Benchmark at scale on SQLite and PostgreSQL; writes bench/results.md (see bench/run.py).
 bench: $(VENV)/.runtime

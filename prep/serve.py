@@ -1,10 +1,11 @@
-"""`make serve`: gunicorn's sync workers behind nginx, both in the foreground.
+"""`make serve`: gunicorn's sync workers behind nginx, and runner workers, in the foreground.
 
 nginx (prep/nginx.conf) reads every request in full before gunicorn sees it, so slow or stalled
 clients cannot hold a worker. gunicorn listens only on a Unix socket in a private folder, so
 nothing reaches it except through nginx, which is what lets the app trust the address nginx
-appends to X-Forwarded-For (PROXY_COUNT=1) for its per-address throttles. Ctrl-C (or SIGTERM) stops both; if either exits,
-the other is stopped too.
+appends to X-Forwarded-For (PROXY_COUNT=1) for its per-address throttles. Runner workers
+(`manage.py db_worker`) execute the queued code runs, off the web workers. Ctrl-C (or SIGTERM)
+stops them all; if one exits, the others are stopped too.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ def _stop(processes: list[subprocess.Popen]) -> None:
             process.kill()
 
 
-def serve(host: str, port: int, workers: int) -> int:
+def serve(host: str, port: int, workers: int, runners: int) -> int:
     nginx = find_nginx()
     if nginx is None:
         raise SystemExit(
@@ -82,7 +83,12 @@ def serve(host: str, port: int, workers: int) -> int:
              "--control-socket", str(run_dir / "gunicorn.ctl")],
             cwd=ROOT, env=env,
         )  # fmt: skip
-        processes = [app]
+        # Runner workers poll the queue often: queue latency, not CPU, is what users notice.
+        worker = [sys.executable, "manage.py", "db_worker", "--interval", "0.25", "--no-reload"]
+        processes = [app] + [
+            subprocess.Popen(worker, cwd=ROOT, env=env)  # noqa: S603 - fixed command line
+            for _ in range(runners)
+        ]
         stopping = False
 
         def request_stop(signum, frame):
@@ -100,7 +106,7 @@ def serve(host: str, port: int, workers: int) -> int:
             processes.append(proxy)
             print(
                 f"Serving on http://{host}:{port}/ (nginx in front of {workers} gunicorn "
-                "workers). Ctrl-C stops both.",
+                f"workers; {runners} runner workers). Ctrl-C stops them all.",
                 flush=True,
             )
             while not stopping and all(p.poll() is None for p in processes):
@@ -114,9 +120,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--runners", type=int, default=2, help="runner workers (code runs)")
     args = parser.parse_args(argv)
-    return serve(args.host, args.port, args.workers)
+    return serve(args.host, args.port, args.workers, args.runners)
 
 
 if __name__ == "__main__":

@@ -38,6 +38,16 @@ def code_runner_check(app_configs, **kwargs):
                 id="prep.W001",
             )
         ]
+    if mode == "subprocess":
+        # The development fallback when bubblewrap is missing: said on the console at start-up.
+        return [
+            Warning(
+                "Code runs without a sandbox (bubblewrap is not installed): fine for you alone "
+                "on your own machine, never for a server others can reach.",
+                hint="apt-get install bubblewrap (make run does this when it can).",
+                id="prep.W002",
+            )
+        ]
     return []
 
 

@@ -169,3 +169,9 @@ def test_practice_page_says_how_code_runs_before_anything_ran(alice_client):
     ).content.decode()
     assert 'id="run-results"' in html
     assert "isolated sandbox" in html and "turned off" not in html
+
+
+def test_system_check_announces_the_development_fallback_without_a_sandbox(settings):
+    settings.PREP_CODE_RUNNER = "subprocess"
+    settings.DEBUG = True
+    assert "prep.W002" in [m.id for m in run_checks()]

@@ -3,6 +3,7 @@ per-address throttles see each client's own address through the proxy."""
 
 import http.client
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -11,11 +12,21 @@ import time
 from pathlib import Path
 
 import pytest
+import requests
 
 from prep import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
+SEED = """
+from django.contrib.auth.models import User
+from tests.factories import make_question, seed_loop
+seed_loop()
+make_question(slug="double-it", kind="coding", category="coding", rounds=["coding"],
+    language="python", starter="", solution="def double(x):\\n    return 2 * x\\n",
+    tests="def test_example():\\n    assert double(2) == 4\\n")
+User.objects.create_user("runner-user", password="served and queued")
+"""
 
 needs_nginx = pytest.mark.skipif(
     serve.find_nginx() is None and os.environ.get("CI") != "true",
@@ -48,8 +59,15 @@ def served(tmp_path_factory):
         "HTTPS": "false",
         "SECRET_KEY": "serve-test-" + "k" * 50,
         "DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}",
+        # The queue is under test here, not the sandbox (tests/test_runner_*.py).
+        "PREP_CODE_RUNNER": "subprocess",
     }
-    for command in (["migrate", "--noinput"], ["createcachetable"], ["collectstatic", "--noinput"]):
+    for command in (
+        ["migrate", "--noinput"],
+        ["createcachetable"],
+        ["collectstatic", "--noinput"],
+        ["shell", "--command", SEED],
+    ):
         subprocess.run(
             [sys.executable, "manage.py", *command, "--verbosity", "0"],
             cwd=ROOT, env=env, check=True, timeout=300,
@@ -57,7 +75,8 @@ def served(tmp_path_factory):
     port = _free_port()
     log = open(folder / "serve.log", "w")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "prep.serve", "--port", str(port), "--workers", str(WORKERS)],
+        [sys.executable, "-m", "prep.serve", "--port", str(port), "--workers", str(WORKERS),
+         "--runners", "1"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
     deadline = time.monotonic() + 60
@@ -129,4 +148,35 @@ def test_serve_explains_a_missing_nginx(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     monkeypatch.setattr(serve, "NGINX_CANDIDATES", ("nginx",))
     with pytest.raises(SystemExit, match="apt-get install nginx"):
-        serve.serve("127.0.0.1", _free_port(), 1)
+        serve.serve("127.0.0.1", _free_port(), 1, 1)
+
+
+@needs_nginx
+def test_code_runs_are_done_by_the_runner_workers(served):
+    browser = requests.Session()
+    base = f"http://127.0.0.1:{served}"
+    browser.get(f"{base}/accounts/login/", timeout=10)
+    signed_in = browser.post(
+        f"{base}/accounts/login/",
+        data={
+            "username": "runner-user",
+            "password": "served and queued",
+            "csrfmiddlewaretoken": browser.cookies["csrftoken"],
+        },
+        timeout=10,
+    )
+    assert signed_in.status_code == 200 and "runner-user" in signed_in.text
+    headers = {"HX-Request": "true", "X-CSRFToken": browser.cookies["csrftoken"]}
+    answer = browser.post(
+        f"{base}/q/double-it/run/",
+        data={"code": "def double(x):\n    return x * 2\n", "mode": "submit"},
+        headers=headers,
+        timeout=10,
+    )
+    assert answer.status_code == 200
+    deadline = time.monotonic() + 30
+    while "hx-get" in answer.text and time.monotonic() < deadline:
+        poll = re.search(r'hx-get="([^"]+)"', answer.text).group(1)
+        time.sleep(0.3)
+        answer = browser.get(base + poll, headers={"HX-Request": "true"}, timeout=10)
+    assert "All tests: 1 of 1 passed" in answer.text
