@@ -245,7 +245,7 @@ import os, sys, time
 import django
 django.setup()
 from django.core.management import call_command
-from questions import throttle
+from questions import counters
 
 mode = sys.argv[1]
 if mode == "setup":
@@ -254,9 +254,9 @@ elif mode == "hit":
     while not os.path.exists(sys.argv[3]):
         time.sleep(0.002)
     for _ in range(int(sys.argv[2])):
-        throttle.hit("concurrency-test", 600)
+        counters.hit("concurrency-test", 600)
 else:
-    count = throttle.peek(["concurrency-test"])["concurrency-test"]
+    count = counters.peek(["concurrency-test"])["concurrency-test"]
     print(count.value, round(count.seconds_left))
 """
 
