@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from questions import mock as mocks
-from questions.models import Round
+from questions.models import CodeRun, Round
 from tests.factories import make_question, seed_loop
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,8 @@ def alices_things(alice):
         tests="def test_example():\n    assert f() == 1\n",
     )
     mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC))
-    return {"slug": question.slug, "mock_id": mock.pk, "position": 0}
+    run = CodeRun.objects.create(user=alice, question=question, kind="run", code="x = 1")
+    return {"slug": question.slug, "mock_id": mock.pk, "position": 0, "run_id": run.pk}
 
 
 def parametrised_routes():
@@ -90,6 +91,7 @@ def test_the_matrix_covers_the_urls_that_take_an_id():
         "questions:run",
         "questions:mock_detail",
         "questions:mock_rate",
+        "questions:run_status",
     } <= names
 
 
