@@ -34,7 +34,11 @@ CHOICE_RE = re.compile(r"^\[([ xX])\]\s+(.+)$")
 # Bounds keep hostile input cheap: Markdown and Pygments run over every field on save.
 MAX_FILE_CHARS = 200_000
 MAX_FRONT_MATTER_CHARS = 4_000
-MAX_SECTION_CHARS = 50_000
+MAX_SECTION_CHARS = 50_000  # code: starter, solution, tests
+# Markdown (the prompt, answer, rubric, hints and choices) is rendered on every save, and its
+# cost grows with its length (questions/rendering.py); the longest built-in one is 2,633.
+MAX_TEXT_SECTION_CHARS = 20_000
+CODE_SECTIONS = frozenset({"starter", "solution", "tests"})
 MAX_TITLE_CHARS = 200
 MAX_ITEMS = 12
 MAX_TAGS = 10
@@ -163,9 +167,10 @@ def parse(
                 f"section '## {section.name.title()}' is not used by kind {kind}",
             )
     for section in sections.values():
-        if len(section.text) > MAX_SECTION_CHARS:
+        limit = MAX_SECTION_CHARS if section.name in CODE_SECTIONS else MAX_TEXT_SECTION_CHARS
+        if len(section.text) > limit:
             raise BankFormatError(
-                path, section.line, f"section is longer than {MAX_SECTION_CHARS} characters"
+                path, section.line, f"section is longer than {limit:,} characters"
             )
 
     prompt = sections["prompt"].text

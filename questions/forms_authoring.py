@@ -6,6 +6,7 @@ from django.http import HttpRequest
 from questions import authoring, throttle
 from questions.bankfile import (
     MAX_SECTION_CHARS,
+    MAX_TEXT_SECTION_CHARS,
     MAX_TITLE_CHARS,
     BankFormatError,
     dump,
@@ -63,18 +64,18 @@ class QuestionForm(forms.Form):
         "only you can edit it.",
     )
     prompt = forms.CharField(
-        max_length=MAX_SECTION_CHARS,
+        max_length=MAX_TEXT_SECTION_CHARS,
         strip=False,
         widget=_textarea(8, placeholder="The question, in Markdown. ```python fences code."),
     )
     answer = forms.CharField(
-        max_length=MAX_SECTION_CHARS,
+        max_length=MAX_TEXT_SECTION_CHARS,
         strip=False,
         label="Model answer",
         widget=_textarea(8, placeholder="A model answer, in Markdown."),
     )
     rubric = forms.CharField(
-        max_length=MAX_SECTION_CHARS,
+        max_length=MAX_TEXT_SECTION_CHARS,
         label="Rubric points",
         help_text="What an interviewer listens for: one point per line (at least one). Indent "
         "a line to continue the point above.",
@@ -82,13 +83,13 @@ class QuestionForm(forms.Form):
     )
     hints = forms.CharField(
         required=False,
-        max_length=MAX_SECTION_CHARS,
+        max_length=MAX_TEXT_SECTION_CHARS,
         help_text="Optional, one per line, shown one at a time.",
         widget=_textarea(3),
     )
     choices = forms.CharField(
         required=False,
-        max_length=MAX_SECTION_CHARS,
+        max_length=MAX_TEXT_SECTION_CHARS,
         label="Options",
         help_text="One option per line: [x] for a correct one, [ ] for a wrong one.",
         widget=_textarea(4, placeholder="[x] A correct option\n[ ] A wrong option"),

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils.html import strip_tags
 
 from questions import authoring, throttle
-from questions.bankfile import MAX_SECTION_CHARS, BankFormatError, ParsedQuestion, dump, parse
+from questions.bankfile import MAX_TEXT_SECTION_CHARS, BankFormatError, ParsedQuestion, dump, parse
 from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round
@@ -48,9 +48,14 @@ class Limits:
     uncompressed_bytes: int = 20 * 1024 * 1024  # all files of a zip together
     ratio: int = 100  # uncompressed / compressed, per file; Markdown compresses 2-5 times
     coding: int = 50  # coding questions whose reference solution must be run
+    # Characters of Markdown and code in all, rendered when the import is confirmed (in one
+    # request); None: no limit (an administrator's command).
+    text_chars: int | None = None
 
 
-LIMITS = Limits()
+# Web uploads. 500,000 characters is some 200 questions the size of the built-in ones, which
+# render in under a second; the most expensive Markdown there is takes about 5 s at this size.
+LIMITS = Limits(text_chars=500_000)
 
 
 @dataclass
@@ -280,14 +285,14 @@ def _csv_cards(
             if len(cells) < 2 or not all(cells):
                 plan.errors.append(BankFormatError(name, line, "a card needs a front and a back"))
                 continue
-            if too_long := next((c for c in cells if len(c) > MAX_SECTION_CHARS), None):
+            if too_long := next((c for c in cells if len(c) > MAX_TEXT_SECTION_CHARS), None):
                 side = "front" if too_long is cells[0] else "back"
                 plan.errors.append(
                     BankFormatError(
                         name,
                         line,
                         f"the {side} of this card is {len(too_long):,} characters; "
-                        f"at most {MAX_SECTION_CHARS:,}",
+                        f"at most {MAX_TEXT_SECTION_CHARS:,}",
                     )
                 )
                 continue
@@ -321,7 +326,7 @@ def _csv_cards(
         if "field larger than field limit" in str(exc):
             reason = (
                 f"a cell is longer than {csv.field_size_limit():,} characters (a card's front or "
-                f'back can be at most {MAX_SECTION_CHARS:,}): is a quote (") left open?'
+                f'back can be at most {MAX_TEXT_SECTION_CHARS:,}): is a quote (") left open?'
             )
         plan.errors.append(BankFormatError(name, start + reader.line_num, reason))
     if not plan.items and not plan.errors:
@@ -403,9 +408,23 @@ def _user_slugs(plan: Plan, user) -> None:
         item.question.slug = authoring.import_slug(user, item.question.slug, own)
 
 
+def _text_chars(question: ParsedQuestion) -> int:
+    """The characters that are rendered when the question is saved."""
+    parts = [question.prompt, question.answer, question.starter, question.solution]
+    parts += question.rubric + question.hints + [text for text, _ in question.choices]
+    return sum(map(len, parts))
+
+
 def _finish(plan: Plan, user, limits: Limits, run_solutions: bool) -> Plan:
     if not plan.items and not plan.errors:
         return plan.refuse("upload", "Nothing to import.")
+    total = sum(_text_chars(item.question) for item in plan.items)
+    if limits.text_chars is not None and total > limits.text_chars:
+        return plan.refuse(
+            "upload",
+            f"The questions hold {total:,} characters of text and code; at most "
+            f"{limits.text_chars:,} at a time. Split the file.",
+        )
     _user_slugs(plan, user)
     seen: dict[str, str] = {}
     kept = []

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from questions import importing
-from questions.bankfile import MAX_SECTION_CHARS
+from questions.bankfile import MAX_TEXT_SECTION_CHARS
 from tests.factories import seed_loop
 
 pytestmark = pytest.mark.django_db
@@ -84,14 +84,14 @@ def test_delimiters_are_still_recognised_after_a_long_first_line(alice_client, s
 
 
 def test_a_card_side_past_the_limit_is_refused_with_its_line(alice_client):
-    long = "x" * (MAX_SECTION_CHARS + 1)
+    long = "x" * (MAX_TEXT_SECTION_CHARS + 1)
     data = f"ok,card\nfine,{long}\n{long},fine\n"
     response = upload(alice_client, "deck.csv", data.encode())
     assert reasons(response) == [
-        f"deck.csv:2: the back of this card is {MAX_SECTION_CHARS + 1:,} characters; "
-        f"at most {MAX_SECTION_CHARS:,}",
-        f"deck.csv:3: the front of this card is {MAX_SECTION_CHARS + 1:,} characters; "
-        f"at most {MAX_SECTION_CHARS:,}",
+        f"deck.csv:2: the back of this card is {MAX_TEXT_SECTION_CHARS + 1:,} characters; "
+        f"at most {MAX_TEXT_SECTION_CHARS:,}",
+        f"deck.csv:3: the front of this card is {MAX_TEXT_SECTION_CHARS + 1:,} characters; "
+        f"at most {MAX_TEXT_SECTION_CHARS:,}",
     ]
 
 
