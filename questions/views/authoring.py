@@ -6,7 +6,10 @@ Duplicating reads through the bank's visibility rule, so a shared or built-in qu
 be copied but another user's private one cannot even be seen.
 """
 
+import time
+
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -14,16 +17,24 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from questions import authoring, runner
-from questions.bankfile import MAX_ITEMS
+from questions.bankfile import MAX_ITEMS, MAX_SECTION_CHARS, MAX_TEXT_SECTION_CHARS
 from questions.forms_authoring import QuestionForm
 from questions.models import Question
-from questions.rendering import MAX_MARKDOWN_CHARS, render_code, render_markdown
+from questions.rendering import render_code, render_markdown
 from questions.views.bank import _get_question_for_user
 
 PAGE_SIZE = 50
 FORM_TEMPLATE = "questions/my_question_form.html"
 TEXT_FIELDS = ("title", "kind", "difficulty", "language", "tags", "prompt", "answer", "rubric",
                "hints", "choices", "starter", "solution")  # fmt: skip
+# The preview renders what is typed, valid or not, every time the typing pauses (and a page
+# with an invalid form shows it too). Each user may have PREVIEWS_PER_WINDOW of them, and
+# PREVIEW_CHARS_PER_WINDOW characters rendered, per PREVIEW_WINDOW seconds: far more than
+# typing makes, far less than a script would need to keep a worker busy.
+PREVIEW_WINDOW = 10
+PREVIEWS_PER_WINDOW = 30
+PREVIEW_CHARS_PER_WINDOW = 200_000
+TOO_LONG = "<p><em>Too long to preview.</em></p>"
 
 
 def _get_own_question(request: HttpRequest, slug: str) -> Question:
@@ -106,9 +117,15 @@ def question_delete(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def question_preview(request: HttpRequest) -> HttpResponse:
     """The live preview: the form's text rendered as the question page will show it, and what
-    still stops it from being saved. It takes no slug, reads no question and writes nothing."""
-    form = QuestionForm(request.POST)
-    return render(request, FORM_TEMPLATE + "#preview", {"preview": _preview(form)})
+    still stops it from being saved. It takes no slug, reads no question and writes nothing.
+    Too many in a few seconds: 429, with a message for the preview area (static/js/preview.js
+    shows it and asks again after Retry-After)."""
+    preview = _preview(QuestionForm(request.POST), request.user)
+    response = render(request, FORM_TEMPLATE + "#preview", {"preview": preview})
+    if preview.get("paused"):
+        response.status_code = 429
+        response["Retry-After"] = str(preview["paused"])
+    return response
 
 
 def _wants_preview(request: HttpRequest) -> bool:
@@ -152,16 +169,41 @@ def _form_page(
         "form": form,
         "question": question,
         "duplicate_of": duplicate_of,
-        "preview": _preview(shown) if shown else None,
+        "preview": _preview(shown, request.user) if shown else None,
         "runner_mode": runner.mode(),
     }
     return render(request, FORM_TEMPLATE, context)
 
 
 def _render(text: str) -> str:
-    if len(text) > MAX_MARKDOWN_CHARS:
-        return "<p><em>Too long to preview.</em></p>"
-    return render_markdown(text)
+    return TOO_LONG if len(text) > MAX_TEXT_SECTION_CHARS else render_markdown(text)
+
+
+def _render_items(text: str, items: list[str]) -> list[str]:
+    """Each item of a list field (at most one past the bank's limit: the form reports the
+    excess), or one 'too long' when the field is over the limit."""
+    if len(text) > MAX_TEXT_SECTION_CHARS:
+        return [TOO_LONG]
+    return [render_markdown(item) for item in items[: MAX_ITEMS + 1]]
+
+
+def _preview_wait(user_id: int, chars: int) -> int | None:
+    """Count a preview of `chars` characters against the user's allowance: None when it may be
+    rendered, otherwise the seconds until the next window. Kept in the shared cache, so the
+    limit holds across workers and servers."""
+    now = time.time()
+    key = f"preview:{user_id}:{int(now // PREVIEW_WINDOW)}"
+    counts = []
+    for suffix, amount in ((":n", 1), (":chars", chars)):
+        cache.add(key + suffix, 0, timeout=2 * PREVIEW_WINDOW)
+        try:
+            counts.append(cache.incr(key + suffix, amount))
+        except ValueError:  # expired between add and incr
+            cache.set(key + suffix, amount, timeout=2 * PREVIEW_WINDOW)
+            counts.append(amount)
+    if counts[0] > PREVIEWS_PER_WINDOW or counts[1] > PREVIEW_CHARS_PER_WINDOW:
+        return int(PREVIEW_WINDOW - now % PREVIEW_WINDOW) + 1
+    return None
 
 
 def _label(form: QuestionForm, name: str) -> str:
@@ -170,38 +212,47 @@ def _label(form: QuestionForm, name: str) -> str:
     return form.fields[name].label or name.replace("_", " ").capitalize()
 
 
-def _preview(form: QuestionForm) -> dict:
+def _preview(form: QuestionForm, user) -> dict:
     """What the question page would show, from the raw posted text (so it follows the typing
-    even while the form is not valid yet), and the problems left."""
+    even while the form is not valid yet), and the problems left; {"paused": seconds} when the
+    user has had their share of previews for now."""
     data = {name: authoring.normalise(str(form.data.get(name) or "")) for name in TEXT_FIELDS}
     kind = data["kind"] if data["kind"] in Question.Kind.values else Question.Kind.FLASHCARD
     language = data["language"] if data["language"] in {"python", "sql"} else "python"
     difficulty = data["difficulty"] if data["difficulty"] in Question.Difficulty.values else ""
+    shown = ["prompt", "answer", "rubric", "hints"]
+    shown += ["choices"] if kind == Question.Kind.CHOICE else []
+    code = ["starter", "solution"] if kind == Question.Kind.CODING else []
+    size = sum(len(data[name]) for name in shown if len(data[name]) <= MAX_TEXT_SECTION_CHARS)
+    size += sum(len(data[name]) for name in code if len(data[name]) <= MAX_SECTION_CHARS)
+    if wait := _preview_wait(user.pk, size):
+        return {"paused": wait}
     choices, _ = authoring.parse_choice_lines(data["choices"])
-    code = {}
-    if kind == Question.Kind.CODING:
-        code = {
-            name: render_code(data[name], language) if len(data[name]) < MAX_MARKDOWN_CHARS else ""
-            for name in ("starter", "solution")
-        }
+    rendered_code = {
+        name: render_code(data[name], language) if len(data[name]) <= MAX_SECTION_CHARS else ""
+        for name in code
+    }
     form.is_valid()
     problems = [
         (_label(form, name), error) for name, errors in form.errors.items() for error in errors
     ]
+    if kind != Question.Kind.CHOICE:
+        preview_choices = []
+    elif len(data["choices"]) > MAX_TEXT_SECTION_CHARS:
+        preview_choices = [(TOO_LONG, False)]
+    else:
+        preview_choices = [(render_markdown(text), ok) for text, ok in choices[: MAX_ITEMS + 1]]
     return {
         "title": " ".join(data["title"].split()),
         "kind": kind,
         "difficulty": difficulty,
         "prompt_html": _render(data["prompt"]),
         "answer_html": _render(data["answer"]),
-        # At most one item past the bank's limit: the form reports the excess.
-        "rubric": [_render(i) for i in authoring.lines_to_items(data["rubric"])[: MAX_ITEMS + 1]],
-        "hints": [_render(i) for i in authoring.lines_to_items(data["hints"])[: MAX_ITEMS + 1]],
-        "choices": [(_render(t), ok) for t, ok in choices[: MAX_ITEMS + 1]]
-        if kind == Question.Kind.CHOICE
-        else [],
-        "starter_html": code.get("starter", ""),
-        "solution_html": code.get("solution", ""),
+        "rubric": _render_items(data["rubric"], authoring.lines_to_items(data["rubric"])),
+        "hints": _render_items(data["hints"], authoring.lines_to_items(data["hints"])),
+        "choices": preview_choices,
+        "starter_html": rendered_code.get("starter", ""),
+        "solution_html": rendered_code.get("solution", ""),
         "tags": authoring.split_tags(data["tags"])[:10],
         "problems": problems,
         "is_coding": kind == Question.Kind.CODING,
