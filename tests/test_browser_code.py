@@ -46,3 +46,29 @@ def test_submit_wrong_then_fixed_solution(logged_in_page, live_server, settings)
 
     page.reload()  # the last code survives a refresh
     assert "return 2 * x" in page.locator("#code").input_value()
+
+
+def test_a_queued_run_shows_its_state_and_then_its_result_without_a_reload(
+    logged_in_page, live_server, settings
+):
+    from tests.test_code_runs import work_off_the_queue
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.PREP_CODE_RUNNER = "bwrap"
+    seed_loop()
+    make_question(
+        slug="double-queued", title="Double it, queued", category="coding", rounds=["coding"],
+        kind="coding", language="python", starter="def double(x):\n    pass\n",
+        solution="def double(x):\n    return 2 * x\n", tests=TESTS,
+    )  # fmt: skip
+    page = logged_in_page
+    page.goto(f"{live_server.url}/q/double-queued/")
+    page.locator("#code").fill("def double(x):\n    return 2 * x\n")
+    page.get_by_role("button", name="Submit all tests").click()
+    page.get_by_text("Queued: waiting for a free runner").wait_for()
+    page.wait_for_timeout(1200)  # it keeps polling while nothing runs it
+    assert page.get_by_text("Queued: waiting for a free runner").is_visible()
+
+    work_off_the_queue()  # a runner worker picks it up
+    page.get_by_text("All tests: 2 of 2 passed").wait_for(timeout=10_000)
+    assert page.url == f"{live_server.url}/q/double-queued/"
