@@ -89,12 +89,15 @@ class ListAfterParagraph(Preprocessor):
 
 # --- Linear-time replacements for Python-Markdown's quadratic scans ----------------------------
 #
-# Each class below keeps the stock processor's result and changes only how it is found; the
-# built-in bank renders byte for byte as before (checked when this was written). The few
-# deliberate differences are for input no question needs: a link's "(destination 'title')"
-# is read at most MAX_LINK_CHARS characters or MAX_LINK_EVENTS brackets and quotes far, and
-# code is not highlighted past MAX_HIGHLIGHTED_BLOCKS blocks or MAX_HIGHLIGHTED_CHARS
-# characters of code in one text.
+# Each class below keeps the stock processor's result and changes only how it is found: the
+# built-in bank renders byte for byte as with stock Python-Markdown, and so does random
+# Markdown (tests/test_dos_markdown.py). The deliberate differences are for input no question
+# needs: a link's "(destination 'title')" is read at most MAX_LINK_CHARS characters or
+# MAX_LINK_EVENTS brackets and quotes far, and a link inside more than MAX_INLINE_DEPTH
+# elements stays text; a run of more than MAX_DELIMITER_RUN '*' and '_' is text; at most
+# MAX_NESTING_PER_LINE quote and list markers nest on one line (NestingCap); code is not
+# highlighted past MAX_HIGHLIGHTED_BLOCKS blocks or MAX_HIGHLIGHTED_CHARS characters of code
+# in one text; and a RecursionError shows the text escaped instead of an error page.
 
 MAX_LINK_CHARS = 2_000
 MAX_LINK_EVENTS = 32
