@@ -148,6 +148,9 @@ SIGNUP_WINDOW_SECONDS = int(os.environ.get("SIGNUP_WINDOW_SECONDS", "3600"))
 PASSWORD_RESETS_PER_IP = int(os.environ.get("PASSWORD_RESETS_PER_IP", "5"))
 PASSWORD_RESETS_PER_EMAIL = int(os.environ.get("PASSWORD_RESETS_PER_EMAIL", "3"))
 PASSWORD_RESET_WINDOW_SECONDS = int(os.environ.get("PASSWORD_RESET_WINDOW_SECONDS", "3600"))
+# Reference-solution checks that run inside a request (saving or importing a coding question),
+# site-wide at once: keep it below the total number of web workers (questions/throttle.py).
+IN_REQUEST_CHECKS_AT_ONCE = int(os.environ.get("IN_REQUEST_CHECKS_AT_ONCE", "1"))
 # Trusted reverse proxies in front of the app servers, each appending to X-Forwarded-For; the
 # throttles key on the address the outermost one saw. 0: REMOTE_ADDR (no proxy).
 PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))

@@ -9,7 +9,6 @@ that file; `locate_error` turns it back into the form field (and the line within
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 
@@ -299,12 +298,8 @@ def locate_error(text: str, line: int | None, reason: str) -> tuple[str | None, 
 def check_solution(user, parsed: ParsedQuestion) -> str | None:
     """Run a coding question's reference solution against its tests in the sandbox; None when
     every test passes, otherwise what went wrong, in words."""
-    if refusal := throttle.start_run(user.pk, int(time.time() // 60)):
-        return refusal
-    try:
-        return run_reference(parsed)
-    finally:
-        throttle.finish_run(user.pk)
+    with throttle.in_request_check(user.pk) as refusal:
+        return refusal or run_reference(parsed)
 
 
 def run_reference(parsed: ParsedQuestion) -> str | None:

@@ -51,11 +51,14 @@ class Limits:
     # Characters of Markdown and code in all, rendered when the import is confirmed (in one
     # request); None: no limit (an administrator's command).
     text_chars: int | None = None
+    # Seconds of reference-solution checks in one upload (they run inside the request, which
+    # nginx and gunicorn end after 30 s); None: no limit.
+    check_seconds: float | None = None
 
 
 # Web uploads. 500,000 characters is some 200 questions the size of the built-in ones, which
 # render in under a second; the most expensive Markdown there is takes about 5 s at this size.
-LIMITS = Limits(text_chars=500_000)
+LIMITS = Limits(text_chars=500_000, check_seconds=15)
 
 
 @dataclass
@@ -486,16 +489,26 @@ def _check_solutions(plan: Plan, user, limits: Limits) -> None:
             )
         )
         return
-    # One run slot for the whole upload: the solutions run one after another.
-    if refusal := throttle.start_run(user.pk, int(time.time() // 60)):
-        plan.errors.append(BankFormatError("upload", None, refusal))
-        return
-    try:
-        for item in coding:
+    # One check slot for the whole upload: the solutions run one after another, within a time
+    # budget that keeps the request inside the server's request timeout.
+    with throttle.in_request_check(user.pk) as refusal:
+        if refusal:
+            plan.errors.append(BankFormatError("upload", None, refusal))
+            return
+        started = time.monotonic()
+        for checked, item in enumerate(coding):
+            if limits.check_seconds and time.monotonic() - started > limits.check_seconds:
+                plan.errors.append(
+                    BankFormatError(
+                        "upload",
+                        None,
+                        f"only {checked} of {len(coding)} coding questions could be checked in "
+                        "the time one upload may take; import the others in a separate file.",
+                    )
+                )
+                return
             if problem := authoring.run_reference(item.question):
                 plan.errors.append(BankFormatError(item.path, None, problem))
-    finally:
-        throttle.finish_run(user.pk)
 
 
 # --- Writing a plan ------------------------------------------------------------------------------

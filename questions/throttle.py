@@ -7,6 +7,9 @@ its window never moves except when the limit is reached, so a lockout lasts the 
 import contextlib
 import ipaddress
 import math
+import secrets
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from hashlib import sha256
 
@@ -196,9 +199,7 @@ def reserve_password_reset(request: HttpRequest, email: str) -> Lockout | None:
 
 
 # --- Code runs -----------------------------------------------------------------------------------
-# A few at once and a few per minute per user, so one user cannot monopolise the machine. The
-# running counter expires by itself in case a worker dies mid-run.
-RUNS_AT_ONCE = 2
+# Queued runs (questions/code_runs.py) are bounded per user by the queue; this caps how often.
 RUNS_PER_MINUTE = 12
 
 
@@ -211,19 +212,39 @@ def count_run(user_id: int, now_minute: int) -> str | None:
     return None
 
 
-def start_run(user_id: int, now_minute: int) -> str | None:
-    """Reserve a slot for a run inside the request (authoring and import checks); returns a
-    refusal message, or None when the run may start. Queued runs are bounded by the queue."""
-    if refusal := count_run(user_id, now_minute):
-        return refusal
-    running_key = f"runs-active:{user_id}"
-    cache.add(running_key, 0, timeout=60)
-    if cache.incr(running_key) > RUNS_AT_ONCE:
-        cache.decr(running_key)
-        return f"You already have {RUNS_AT_ONCE} runs in progress. Wait for them to finish."
-    return None
+# Checks that run inside a web request (a question's reference solution, when it is saved or
+# imported: the form needs the verdict) hold that web worker while they run. However many users
+# ask, at most settings.IN_REQUEST_CHECKS_AT_ONCE of them run at a time across the site, so the
+# other workers keep serving pages; each user may start a few a minute. A slot frees itself
+# after CHECK_SLOT_SECONDS if the worker holding it died.
+IN_REQUEST_CHECKS_PER_MINUTE = 4
+CHECK_SLOT_SECONDS = 60
 
 
-def finish_run(user_id: int) -> None:
-    with contextlib.suppress(ValueError):
-        cache.decr(f"runs-active:{user_id}")
+@contextlib.contextmanager
+def in_request_check(user_id: int) -> Iterator[str | None]:
+    """Hold a slot for checks inside this request; yields a refusal message, or None when they
+    may run (the slot is released when the block ends)."""
+    if hit(f"checks:{user_id}:{int(time.time() // 60)}", 120).value > IN_REQUEST_CHECKS_PER_MINUTE:
+        yield (
+            f"You can check code {IN_REQUEST_CHECKS_PER_MINUTE} times a minute when saving or "
+            "importing questions. Wait a few seconds and try again."
+        )
+        return
+    token = secrets.token_hex(8)
+    slot = next(
+        (
+            key
+            for key in (f"check-slot:{i}" for i in range(settings.IN_REQUEST_CHECKS_AT_ONCE))
+            if cache.add(key, token, timeout=CHECK_SLOT_SECONDS)
+        ),
+        None,
+    )
+    if slot is None:
+        yield "Another question's code is being checked right now. Try again in a few seconds."
+        return
+    try:
+        yield None
+    finally:
+        if cache.get(slot) == token:
+            cache.delete(slot)
