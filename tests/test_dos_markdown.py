@@ -23,9 +23,8 @@ from markdown.extensions.codehilite import CodeHiliteExtension
 
 from questions import rendering
 from questions.bankfile import MAX_SECTION_CHARS, MAX_TEXT_SECTION_CHARS, parse
-from questions.rendering import render_code, render_markdown
-
-BANK = Path(rendering.__file__).parent / "bank"
+from questions.loader import DEFAULT_BANK
+from questions.rendering import linear_inline, render_code, render_markdown
 
 
 def repeat(unit: str):
@@ -172,14 +171,14 @@ def stock_markdown(highlight: bool = True) -> markdown.Markdown:
 def without_deliberate_limits():
     """Lift the bounds that change output on purpose, to compare the algorithms alone."""
     names = ("MAX_LINK_CHARS", "MAX_LINK_EVENTS", "MAX_INLINE_DEPTH")
-    saved = {name: getattr(rendering, name) for name in names}
+    saved = {name: getattr(linear_inline, name) for name in names}
     for name in names:
-        setattr(rendering, name, 10**9)
+        setattr(linear_inline, name, 10**9)
     try:
         yield
     finally:
         for name, value in saved.items():
-            setattr(rendering, name, value)
+            setattr(linear_inline, name, value)
 
 
 TOKENS = [*"[]()!<>*_`~#=-|:\"' &;\\+.1a\n\t", "\n\n", "    ", "> ", "- ", "1. ", "```", "~~~",
@@ -204,7 +203,7 @@ def test_random_markdown_renders_exactly_as_stock_python_markdown(text):
 
 
 def bank_fields():
-    for path in sorted(glob.glob(str(BANK / "*" / "*.md"))):
+    for path in sorted(glob.glob(str(DEFAULT_BANK / "*" / "*.md"))):
         question = parse(Path(path).read_text(encoding="utf-8"), path)
         yield from (question.prompt, question.answer, *question.rubric, *question.hints)
         yield from (text for text, _ in question.choices)
@@ -264,9 +263,11 @@ def test_highlighting_stops_past_the_code_any_question_needs():
 def test_bracket_and_backtick_indexes_are_built_once_per_text(monkeypatch):
     builds = []
     for name in ("_bracket_pairs", "_backtick_runs"):
-        real = getattr(rendering, name)
+        real = getattr(linear_inline, name)
         monkeypatch.setattr(
-            rendering, name, lambda data, real=real, name=name: builds.append(name) or real(data)
+            linear_inline,
+            name,
+            lambda data, real=real, name=name: builds.append(name) or real(data),
         )
     render_markdown("[" * 5_000 + "``a`" * 1_000)
     # Per text (and again after each match): the stock scans walked the rest of the text for
