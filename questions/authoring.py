@@ -21,7 +21,10 @@ from questions.bankfile import (
     FENCE_RE,
     FRONT_MATTER_KEYS,
     HEADING_RE,
+    OPTIONAL_FRONT_MATTER_KEYS,
     ParsedQuestion,
+    wrong_answer_blocks,
+    wrong_answer_comment,
 )
 from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
@@ -34,6 +37,7 @@ LIST_FIELDS = ("rubric", "hints", "choices")
 CODE_FIELDS = ("starter", "solution", "tests")
 # Parser section -> form field; front matter keys are form fields of the same name.
 SECTION_FIELDS = {name: name for name in ("prompt", *MARKDOWN_FIELDS, *LIST_FIELDS, *CODE_FIELDS)}
+SECTION_FIELDS["wrong answers"] = "wrong_answers"
 _BULLET_TYPED = re.compile(r"^[-*]\s+")
 
 
@@ -191,6 +195,10 @@ def parsed_from_fields(data: dict, slug: str) -> ParsedQuestion:
         question.starter = code_text(data.get("starter", ""))
         question.solution = code_text(data.get("solution", ""))
         question.tests = code_text(data.get("tests", ""))
+        question.complexity = (data.get("complexity") or "").strip()
+        question.wrong_answers = wrong_answer_blocks(
+            normalise(data.get("wrong_answers") or ""), question.language
+        )
     return question
 
 
@@ -213,6 +221,10 @@ def form_initial(parsed: ParsedQuestion, visibility: str = Question.Visibility.P
         "starter": parsed.starter,
         "solution": parsed.solution,
         "tests": parsed.tests,
+        "complexity": parsed.complexity,
+        "wrong_answers": "\n\n".join(
+            f"```{parsed.language}\n{code.rstrip()}\n```" for code in parsed.wrong_answers
+        ),
     }
 
 
@@ -236,6 +248,8 @@ def parsed_from_question(question: Question) -> ParsedQuestion:
         starter=question.starter_code,
         solution=question.solution_code,
         tests=question.test_code,
+        wrong_answers=list(question.wrong_answers or []),
+        complexity=question.complexity,
     )
 
 
@@ -274,7 +288,9 @@ def locate_error(text: str, line: int | None, reason: str) -> tuple[str | None, 
         key = "title"
         for number in range(2, min(line, end) + 1):
             name = lines[number - 1].split(":", 1)[0].strip()
-            if name in FRONT_MATTER_KEYS and not lines[number - 1].startswith((" ", "\t")):
+            if name in (*FRONT_MATTER_KEYS, *OPTIONAL_FRONT_MATTER_KEYS) and not lines[
+                number - 1
+            ].startswith((" ", "\t")):
                 key = name
         return key, None
     first = None
@@ -295,17 +311,50 @@ def locate_error(text: str, line: int | None, reason: str) -> tuple[str | None, 
 # --- The reference solution must pass its tests ------------------------------------------------
 
 
-def check_solution(user, parsed: ParsedQuestion) -> str | None:
-    """Run a coding question's reference solution against its tests in the sandbox; None when
-    every test passes, otherwise what went wrong, in words."""
+def check_solution(user, parsed: ParsedQuestion) -> tuple[str, str] | None:
+    """Run a coding question's code in the sandbox: the reference solution must pass every test
+    and each wrong answer must fail one. None when so, else (the field at fault, what is wrong)."""
     with throttle.in_request_check(user.pk) as refusal:
-        return refusal or run_reference(parsed)
+        if refusal:
+            return "solution", refusal
+        return check_code(parsed)
+
+
+def check_code(parsed: ParsedQuestion) -> tuple[str, str] | None:
+    """`check_solution` without the per-user throttle (imports take one slot for all)."""
+    if problem := run_reference(parsed):
+        return "solution", problem
+    if problem := run_wrong_answers(parsed):
+        return "wrong_answers", problem
+    return None
+
+
+def run_wrong_answers(parsed: ParsedQuestion) -> str | None:
+    """None when the tests reject every wrong answer; else which one they accept, and why it
+    is wrong in its own words (its first comment)."""
+    for number, code in enumerate(parsed.wrong_answers, start=1):
+        try:
+            result = runner.run(parsed.language, code, parsed.tests, complexity=parsed.complexity)
+        except runner.RunnerDisabled as exc:
+            return str(exc)
+        if result.all_passed:
+            return (
+                f"Wrong answer {number} passes every test ({what_is_wrong(code, parsed.language)})"
+                ": add a test that catches it."
+            )
+    return None
+
+
+def what_is_wrong(code: str, language: str) -> str:
+    return wrong_answer_comment(code, language)[:160] or "no comment says why"
 
 
 def run_reference(parsed: ParsedQuestion) -> str | None:
-    """`check_solution` without the per-user throttle (imports take one slot for all)."""
+    """None when the reference solution passes every test, else what went wrong, in words."""
     try:
-        result = runner.run(parsed.language, parsed.solution, parsed.tests)
+        result = runner.run(
+            parsed.language, parsed.solution, parsed.tests, complexity=parsed.complexity
+        )
     except runner.RunnerDisabled as exc:
         return (
             f"Coding questions cannot be saved on this server: {exc} Their reference solution "

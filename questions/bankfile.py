@@ -7,8 +7,10 @@ file, the line and the reason; no other exception escapes `parse()` (fuzzed with
 
 from __future__ import annotations
 
+import io
 import re
 import reprlib
+import tokenize
 from dataclasses import dataclass, field
 
 import yaml
@@ -17,12 +19,18 @@ KINDS = ("flashcard", "choice", "coding", "design")
 DIFFICULTIES = ("easy", "medium", "hard")
 LANGUAGES = ("python", "sql")
 FRONT_MATTER_KEYS = ("title", "category", "kind", "difficulty", "rounds", "tags")
-SECTIONS = ("answer", "rubric", "hints", "choices", "starter", "solution", "tests")
+# Optional: a coding question's required time complexity, which its tests enforce (a too-slow
+# solution runs out of CPU time and is told it is "too slow for the required O(...)").
+OPTIONAL_FRONT_MATTER_KEYS = ("complexity",)
+COMPLEXITY_RE = re.compile(r"O\([\w\s+*^/·.,-]{1,40}\)")
+SECTIONS = (
+    "answer", "rubric", "hints", "choices", "starter", "solution", "tests", "wrong answers",
+)  # fmt: skip
 SECTIONS_BY_KIND = {
     "flashcard": {"answer", "rubric", "hints"},
     "design": {"answer", "rubric", "hints"},
     "choice": {"answer", "rubric", "hints", "choices"},
-    "coding": {"answer", "rubric", "hints", "starter", "solution", "tests"},
+    "coding": {"answer", "rubric", "hints", "starter", "solution", "tests", "wrong answers"},
 }
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TAG_RE = re.compile(r"[a-z0-9]+(?:[-+.][a-z0-9]+)*")
@@ -36,9 +44,13 @@ MAX_FILE_CHARS = 200_000
 MAX_FRONT_MATTER_CHARS = 4_000
 MAX_SECTION_CHARS = 50_000  # code: starter, solution, tests
 # Markdown (the prompt, answer, rubric, hints and choices) is rendered on every save, and its
-# cost grows with its length (questions/rendering.py); the longest built-in one is 2,633.
+# cost grows with its length (questions/rendering/); the longest built-in one is 2,633.
 MAX_TEXT_SECTION_CHARS = 20_000
-CODE_SECTIONS = frozenset({"starter", "solution", "tests"})
+CODE_SECTIONS = frozenset({"starter", "solution", "tests", "wrong answers"})
+MAX_WRONG_ANSWERS = 10
+# A wrong answer says what is wrong with it in a comment, so a reader (and an author whose tests
+# let it pass) knows which mistake the tests must catch.
+COMMENT_PREFIX = {"python": "#", "sql": "--"}
 MAX_TITLE_CHARS = 200
 MAX_ITEMS = 12
 MAX_TAGS = 10
@@ -117,6 +129,8 @@ class ParsedQuestion:
     starter: str = ""
     solution: str = ""
     tests: str = ""
+    wrong_answers: list[str] = field(default_factory=list)
+    complexity: str = ""
 
 
 @dataclass
@@ -209,6 +223,11 @@ def parse(
         question.choices = _choices(sections, path)
     if kind == "coding":
         _coding_parts(question, sections, path)
+        question.complexity = meta.get("complexity", "")
+    elif "complexity" in meta:
+        raise BankFormatError(
+            path, meta["_lines"].get("complexity", 2), "only coding questions take a complexity"
+        )
     return question
 
 
@@ -241,14 +260,15 @@ def _front_matter(text: str, path: str) -> tuple[dict, int]:
     if not isinstance(data, dict):
         raise BankFormatError(path, 2, "front matter must be a mapping of keys to values")
 
+    known_keys = FRONT_MATTER_KEYS + OPTIONAL_FRONT_MATTER_KEYS
     key_lines = {}
     for offset, line in enumerate(lines[1:end], start=2):
         key = line.split(":", 1)[0].strip()
-        if key in FRONT_MATTER_KEYS and not line.startswith((" ", "\t")):
+        if key in known_keys and not line.startswith((" ", "\t")):
             key_lines.setdefault(key, offset)
 
     unknown = sorted(
-        k[:40] if isinstance(k, str) else shown(k) for k in data if k not in FRONT_MATTER_KEYS
+        k[:40] if isinstance(k, str) else shown(k) for k in data if k not in known_keys
     )
     if unknown:
         listed = ", ".join(unknown[:5]) + (
@@ -295,6 +315,13 @@ def _front_matter(text: str, path: str) -> tuple[dict, int]:
         if len(set(value)) != len(value):
             fail(key, f"{key} lists the same item twice")
         meta[key] = list(value)
+    if "complexity" in data:
+        complexity = data["complexity"]
+        if not isinstance(complexity, str) or not COMPLEXITY_RE.fullmatch(complexity.strip()):
+            fail(
+                "complexity", "complexity must look like O(n log n) (got " + shown(complexity) + ")"
+            )
+        meta["complexity"] = complexity.strip()
     return meta, end + 1
 
 
@@ -423,6 +450,88 @@ def _coding_parts(question: ParsedQuestion, sections: dict[str, _Section], path:
         blocks["solution"][1],
         tests,
     )
+    if "wrong answers" in sections:
+        question.wrong_answers = _wrong_answers(sections["wrong answers"], language, path)
+
+
+def wrong_answer_blocks(text: str, language: str, path: str = "wrong answers") -> list[str]:
+    """The wrong answers written as fenced blocks (the authoring form's field), validated as the
+    bank format's '## Wrong answers' section is; [] for blank text."""
+    if not text.strip():
+        return []
+    return _wrong_answers(_Section("wrong answers", 0, text.split("\n")), language, path)
+
+
+def _wrong_answers(section: _Section, language: str, path: str) -> list[str]:
+    """One or more fenced blocks in the question's language, each saying in a comment what is
+    wrong with it; nothing but blank lines between them."""
+    answers, inside, opening, start = [], False, None, 0
+    for offset, line in enumerate(section.lines):
+        line_no = section.line + 1 + offset
+        fence = FENCE_RE.match(line.strip())
+        if not inside:
+            if fence:
+                inside, opening, start = True, fence, offset + 1
+                if fence.group(2).lower() != language:
+                    raise BankFormatError(
+                        path, line_no, f"each wrong answer must be a ```{language} block"
+                    )
+            elif line.strip():
+                raise BankFormatError(
+                    path, line_no, "'## Wrong answers' holds only fenced code blocks"
+                )
+        elif (
+            fence
+            and not fence.group(2)
+            and fence.group(1)[0] == opening.group(1)[0]
+            and len(fence.group(1)) >= len(opening.group(1))
+        ):
+            inside = False
+            code = "\n".join(section.lines[start:offset]).rstrip() + "\n"
+            _check_wrong_answer(code, language, path, section.line + 1 + start)
+            answers.append(code)
+    if inside:
+        raise BankFormatError(path, section.line, "a wrong answer's code block is not closed")
+    if not answers:
+        raise BankFormatError(path, section.line, "'## Wrong answers' has no code block")
+    if len(answers) > MAX_WRONG_ANSWERS:
+        raise BankFormatError(
+            path, section.line, f"at most {MAX_WRONG_ANSWERS} wrong answers per question"
+        )
+    return answers
+
+
+def wrong_answer_comment(code: str, language: str) -> str:
+    """The first comment in a wrong answer (what is wrong with it), "" when it has none."""
+    if language == "python":
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(code).readline):
+                if token.type == tokenize.COMMENT:
+                    return token.string.lstrip("#").strip()
+        except (tokenize.TokenError, SyntaxError, ValueError):
+            return ""
+        return ""
+    for row in code.splitlines():
+        if "--" in row:
+            return row.split("--", 1)[1].strip()
+    return ""
+
+
+def _check_wrong_answer(code: str, language: str, path: str, line: int) -> None:
+    if language == "python":
+        try:
+            compile(code, "wrong_answer.py", "exec", dont_inherit=True)
+        except SyntaxError as exc:
+            raise BankFormatError(
+                path, line + (exc.lineno or 1) - 1, f"a wrong answer has a syntax error: {exc.msg}"
+            ) from None
+        except (ValueError, RecursionError, MemoryError):
+            raise BankFormatError(path, line, "a wrong answer is not valid Python") from None
+    if not wrong_answer_comment(code, language):
+        prefix = COMMENT_PREFIX[language]
+        raise BankFormatError(
+            path, line, f"a wrong answer needs a '{prefix}' comment saying what is wrong with it"
+        )
 
 
 def _one_code_block(section: _Section, path: str) -> tuple[str, str]:
@@ -452,6 +561,8 @@ def dump(question: ParsedQuestion) -> str:
         "rounds": question.rounds,
         "tags": question.tags,
     }
+    if question.complexity:
+        front["complexity"] = question.complexity
     head = yaml.safe_dump(
         front, sort_keys=False, allow_unicode=True, default_flow_style=None, width=1000
     )
@@ -471,6 +582,11 @@ def dump(question: ParsedQuestion) -> str:
             ("Tests", question.tests, "python"),
         ):
             parts.append(f"## {name}\n```{lang}\n{code.rstrip()}\n```")
+        if question.wrong_answers:
+            blocks = (
+                f"```{question.language}\n{code.rstrip()}\n```" for code in question.wrong_answers
+            )
+            parts.append("## Wrong answers\n" + "\n\n".join(blocks))
     parts.append("## Answer\n" + question.answer)
     parts.append("## Rubric\n" + bullets(question.rubric))
     if question.hints:

@@ -89,7 +89,10 @@ def execute(run_id: int, attempt: int) -> None:
     question = run.question
     try:
         only = runner.example_test_names(question.test_code) if run.kind == "run" else None
-        result = runner.run(question.language, run.code, question.test_code, only=only)
+        result = runner.run(
+            question.language, run.code, question.test_code, only=only,
+            complexity=question.complexity,
+        )  # fmt: skip
     except runner.RunnerDisabled as exc:
         _finish(run, attempt, status=CodeRun.Status.FAILED, error=str(exc))
         return

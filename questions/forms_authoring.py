@@ -5,12 +5,14 @@ from django.http import HttpRequest
 
 from questions import authoring, throttle
 from questions.bankfile import (
+    COMPLEXITY_RE,
     MAX_SECTION_CHARS,
     MAX_TEXT_SECTION_CHARS,
     MAX_TITLE_CHARS,
     BankFormatError,
     dump,
     parse,
+    wrong_answer_blocks,
 )
 from questions.models import Category, Question, Round
 
@@ -120,6 +122,23 @@ class QuestionForm(forms.Form):
         "examples'.",
         widget=_textarea(8, code=True),
     )
+    complexity = forms.CharField(
+        required=False,
+        max_length=60,
+        label="Required time complexity",
+        help_text="Optional, e.g. O(n log n): the tests must enforce it (a too-slow solution then "
+        "hears it is too slow for it).",
+    )
+    wrong_answers = forms.CharField(
+        required=False,
+        max_length=MAX_SECTION_CHARS,
+        strip=False,
+        label="Wrong answers",
+        help_text="Optional: plausible wrong solutions, each a fenced code block (```python ... "
+        "```) with a comment saying what is wrong. The question is saved only if the tests "
+        "reject every one.",
+        widget=_textarea(8, code=True),
+    )
 
     # (legend, note, kind the group is only for, fields) for the template's fieldsets.
     GROUPS = (
@@ -131,7 +150,12 @@ class QuestionForm(forms.Form):
         ),
         ("Question and answer", "", "", ("prompt", "answer", "rubric", "hints")),
         ("Options", "choice questions", "choice", ("choices",)),
-        ("Code", "coding questions", "coding", ("language", "starter", "solution", "tests")),
+        (
+            "Code",
+            "coding questions",
+            "coding",
+            ("language", "starter", "solution", "tests", "complexity", "wrong_answers"),
+        ),
         ("Who can see it", "", "", ("visibility",)),
     )
 
@@ -161,6 +185,22 @@ class QuestionForm(forms.Form):
                 f"Line {line}: a line starting with '## ' would begin a new part of the "
                 "question. Use ### for a heading here."
             )
+        return text
+
+    def clean_complexity(self) -> str:
+        text = self.cleaned_data["complexity"].strip()
+        if text and not COMPLEXITY_RE.fullmatch(text):
+            raise forms.ValidationError("Write it as O(...), for example O(n log n).")
+        return text
+
+    def clean_wrong_answers(self) -> str:
+        text = self.cleaned_data["wrong_answers"]
+        language = self.data.get(self.add_prefix("language")) or "python"
+        if self.data.get(self.add_prefix("kind")) == Question.Kind.CODING:
+            try:
+                wrong_answer_blocks(authoring.normalise(text), language, "wrong answers")
+            except BankFormatError as exc:
+                raise forms.ValidationError(exc.reason) from None
         return text
 
     def clean_choices(self) -> str:

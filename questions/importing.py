@@ -507,8 +507,8 @@ def _check_solutions(plan: Plan, user, limits: Limits) -> None:
                     )
                 )
                 return
-            if problem := authoring.run_reference(item.question):
-                plan.errors.append(BankFormatError(item.path, None, problem))
+            if problem := authoring.check_code(item.question):
+                plan.errors.append(BankFormatError(item.path, None, problem[1]))
 
 
 # --- Writing a plan ------------------------------------------------------------------------------

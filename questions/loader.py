@@ -255,6 +255,8 @@ def apply_parsed(question: Question, data: ParsedQuestion, categories, rounds, t
     question.starter_code = data.starter
     question.solution_code = data.solution
     question.test_code = data.tests
+    question.wrong_answers = data.wrong_answers
+    question.complexity = data.complexity
     question.save()
     question.rounds.set([rounds[s] for s in data.rounds])
     question.tags.set([tags[s] for s in data.tags])

@@ -506,3 +506,31 @@ def test_a_double_submit_racing_for_a_slug_gets_the_next_number(alice, monkeypat
 def test_each_url_answers_only_its_methods(alice_client, method, name, args):
     response = getattr(alice_client, method)(reverse(f"questions:{name}", args=args))
     assert response.status_code == 405
+
+
+def test_a_coding_question_is_refused_while_its_tests_accept_a_wrong_answer(
+    alice_client, alice, runs
+):
+    caught = "```python\ndef double(x):\n    return x + x + 0  # BROKEN on purpose\n```"
+    missed = "```python\ndef double(x):\n    return x + 2  # adds 2 instead of doubling\n```"
+    response = alice_client.post(
+        NEW, coding_data(wrong_answers=f"{caught}\n\n{missed}", complexity="O(1)")
+    )
+    assert errors(response)["wrong_answers"] == [
+        "Wrong answer 2 passes every test (adds 2 instead of doubling): add a test that catches it."
+    ]
+    assert not Question.objects.exists()
+    assert 'name="wrong_answers"' in response.content.decode()  # the typing is kept
+
+    response = alice_client.post(NEW, coding_data(wrong_answers=caught, complexity="O(1)"))
+    assert response.status_code == 302
+    question = Question.objects.get(owner=alice)
+    assert question.complexity == "O(1)" and "BROKEN" in question.wrong_answers[0]
+    edit = alice_client.get(reverse("questions:my_edit", args=[question.slug]))
+    assert "BROKEN on purpose" in edit.content.decode()
+
+
+def test_malformed_wrong_answers_and_complexity_are_refused_in_their_fields(alice_client, runs):
+    response = alice_client.post(NEW, coding_data(wrong_answers="return 0", complexity="quick"))
+    assert "only fenced code blocks" in errors(response)["wrong_answers"][0]
+    assert "O(n log n)" in errors(response)["complexity"][0]

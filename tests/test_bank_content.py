@@ -1,6 +1,6 @@
 """The built-in bank itself: sizes per category, complete answers, no duplicates, choice
 answers that explain every option, and coding questions whose reference solution passes its
-tests and whose starter does not (run through the real code runner)."""
+tests and whose starter and wrong answers do not (run through the real code runner)."""
 
 import re
 from collections import Counter
@@ -112,6 +112,10 @@ def test_reference_solutions_pass_and_starters_fail(bank, settings):
             problems.append(f"{q.slug}: solution fails {solution.error} {failed[:2]}")
         if starter.all_passed:
             problems.append(f"{q.slug}: starter passes every test")
+        # Wrong answers under the limits users get: a too-slow one must run out of time there.
+        for number, code in enumerate(q.wrong_answers, start=1):
+            if runner.run(q.language, code, q.tests, complexity=q.complexity).all_passed:
+                problems.append(f"{q.slug}: wrong answer {number} passes every test")
         return problems
 
     with ThreadPoolExecutor(max_workers=4) as pool:

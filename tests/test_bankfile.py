@@ -267,3 +267,48 @@ def test_fuzz_structured_lines_raise_only_format_errors(lines):
 def test_fuzz_mutated_valid_file_raises_only_format_errors(position, insert):
     with contextlib.suppress(BankFormatError):
         p(CODING[:position] + insert + CODING[position + 1 :], "coding/fuzz.md")
+
+
+WRONG_ANSWERS = """
+## Wrong answers
+```python
+def add(a, b):
+    # subtracts instead of adding
+    return a - b
+```
+
+```python
+def add(a, b):
+    return a * b  # multiplies: right only when both are 2 or both 0
+```
+"""
+
+
+def test_wrong_answers_and_complexity_parse_and_round_trip():
+    text = CODING.replace("tags: [warmup]", "tags: [warmup]\ncomplexity: O(1)") + WRONG_ANSWERS
+    q = p(text, "coding/add-two.md")
+    assert q.complexity == "O(1)"
+    assert len(q.wrong_answers) == 2 and "return a - b" in q.wrong_answers[0]
+    assert p(dump(q), "coding/add-two.md") == q
+
+
+@pytest.mark.parametrize(
+    "section, reason",
+    [
+        ("## Wrong answers\n```python\ndef add(a, b):\n    return a - b\n```\n", "comment"),
+        ("## Wrong answers\n```sql\n-- wrong\nSELECT 1\n```\n", "```python block"),
+        ("## Wrong answers\nsome prose\n```python\n# x\nx = 1\n```\n", "only fenced code"),
+        ("## Wrong answers\n```python\n# bad\ndef add(:\n```\n", "syntax error"),
+        ("## Wrong answers\n\n", "no code block"),
+        ("## Wrong answers\n```python\n# never closed\n", "not closed"),
+    ],
+)
+def test_bad_wrong_answers_are_refused_with_a_reason(section, reason):
+    assert reason in str(error_of(CODING + "\n" + section, "coding/add-two.md"))
+
+
+def test_complexity_must_look_like_big_o_and_belongs_to_coding_questions():
+    bad = CODING.replace("tags: [warmup]", "tags: [warmup]\ncomplexity: fast")
+    assert "complexity must look like O(n log n)" in str(error_of(bad, "coding/add-two.md"))
+    flash = FLASHCARD.replace("---\n", "---\ncomplexity: O(n)\n", 1)
+    assert "only coding questions take a complexity" in str(error_of(flash))

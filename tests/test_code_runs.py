@@ -206,3 +206,15 @@ def test_others_cannot_see_a_run_and_a_withdrawn_question_hides_it(client, alice
     shared.visibility = "private"
     shared.save()
     assert client.get(reverse("questions:run_status", args=[mine.pk])).status_code == 404
+
+
+def test_a_too_slow_solution_is_told_it_is_too_slow_for_the_required_complexity():
+    slow = "def double(x):\n    while True:\n        pass\n"
+    result = runner.run(
+        "python", slow, TESTS, complexity="O(1)", limits=runner.Limits(cpu_seconds=1)
+    )
+    assert not result.all_passed
+    assert result.error.startswith("Too slow for the required O(1): the code ran out of CPU time")
+    assert result.tests[0].message.startswith("Too slow for the required O(1)")
+    plain = runner.run("python", slow, TESTS, limits=runner.Limits(cpu_seconds=1))
+    assert "Too slow" not in plain.error and "CPU time limit" in plain.error

@@ -94,6 +94,10 @@ class Question(models.Model):
     solution_code = models.TextField(blank=True)
     solution_html = models.TextField(blank=True, editable=False)
     test_code = models.TextField(blank=True)
+    # Plausible wrong solutions the tests must reject (the bank's own test and authoring check
+    # that they do), and the time complexity the tests enforce ("" when none is required).
+    wrong_answers = models.JSONField(default=list, blank=True)
+    complexity = models.CharField(max_length=60, blank=True)
 
     # Lower-cased title, prompt and answer, so search is one indexed-table scan on any database.
     search_text = models.TextField(editable=False, default="")

@@ -67,9 +67,18 @@ def run(
     *,
     only: list[str] | None = None,
     limits: Limits | None = None,
+    complexity: str = "",
 ) -> RunResult:
-    """Run `code` (python or sql) against `test_code`; only the named tests if given."""
+    """Run `code` (python or sql) against `test_code`; only the named tests if given. With the
+    question's required `complexity`, running out of time is reported as too slow for it."""
     limits = limits or Limits()
+    too_slow = (
+        f"Too slow for the required {complexity}: the code ran out of CPU time "
+        f"({limits.cpu_seconds} s) on an input sized so that such a solution needs well under a "
+        "second."
+        if complexity
+        else ""
+    )
     current = mode()
     if current not in {"bwrap", "subprocess"}:
         raise RunnerDisabled("Running code is turned off on this server (PREP_CODE_RUNNER=off).")
@@ -86,8 +95,9 @@ def run(
             stack.callback(group.close)
         effective = limits if group is not None else without_cgroup(limits)
         sandbox.write_sources(
-            src, language, code, test_code, only, effective, bwrap=current == "bwrap"
-        )
+            src, language, code, test_code, only, effective, bwrap=current == "bwrap",
+            too_slow=too_slow,
+        )  # fmt: skip
         # The harness drops to `nobody` when started as root: it must still read its files.
         for path in (root, src, *src.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)
@@ -111,8 +121,9 @@ def run(
         wall_ms = (time.perf_counter() - started) * 1000
         oom = group is not None and group.oom_killed()
         return report.collect(
-            results, stdout, stderr, returncode, wall_ms, current, effective, oom=oom
-        )
+            results, stdout, stderr, returncode, wall_ms, current, effective, oom=oom,
+            too_slow=too_slow,
+        )  # fmt: skip
 
 
 def _open_for_reading(stack: contextlib.ExitStack, path: Path) -> int:

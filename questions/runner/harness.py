@@ -118,8 +118,14 @@ def main():
             fn()
             passed, message = True, ""
         except CpuLimitExceeded:
-            passed, message = False, "CPU time limit exceeded: is there an infinite loop?"
-            report["error"] = "CPU time limit exceeded: the remaining tests were not run."
+            too_slow = config.get("too_slow")
+            passed = False
+            message = too_slow or "CPU time limit exceeded: is there an infinite loop?"
+            report["error"] = (
+                f"{too_slow} The remaining tests were not run."
+                if too_slow
+                else "CPU time limit exceeded: the remaining tests were not run."
+            )
             report["tests"].append({"name": name, "passed": passed, "message": message, "ms": 0})
             break
         except MemoryError:

@@ -160,6 +160,7 @@ def collect(
     limits: Limits,
     *,
     oom: bool = False,
+    too_slow: str = "",
 ) -> RunResult:
     results.seek(0)
     raw = results.read(RESULTS_CAP + 1)
@@ -171,14 +172,18 @@ def collect(
             invalid = True
     err_text = _read_capped(stderr, OUTPUT_CAP)
     if returncode is None:
-        error = f"Time limit exceeded: the run was stopped after {limits.wall_seconds:g} seconds."
+        error = too_slow or (
+            f"Time limit exceeded: the run was stopped after {limits.wall_seconds:g} seconds."
+        )
     elif oom:
         error = f"Memory limit exceeded ({limits.total_memory_bytes // MiB} MB for the whole run)."
     elif (
         returncode in (-signal.SIGXCPU, 128 + signal.SIGXCPU, -signal.SIGKILL, 128 + signal.SIGKILL)
         and not error
     ):
-        error = f"CPU time limit exceeded ({limits.cpu_seconds} s): is there an infinite loop?"
+        error = too_slow or (
+            f"CPU time limit exceeded ({limits.cpu_seconds} s): is there an infinite loop?"
+        )
     elif invalid:
         error = INVALID_REPORT
     elif not raw:

@@ -29,7 +29,7 @@ SANDBOX_PYTHON = "/opt/python"
 
 
 def write_sources(
-    src: Path, language, code, test_code, only, limits: Limits, *, bwrap: bool
+    src: Path, language, code, test_code, only, limits: Limits, *, bwrap: bool, too_slow: str = ""
 ) -> None:
     if language == "sql":
         (src / "solution.sql").write_text(code)
@@ -47,6 +47,7 @@ def write_sources(
         "drop_root": bwrap,
         "max_tests": MAX_REPORTED_TESTS,
         "tmp_mb": limits.tmp_bytes // MiB if bwrap else None,
+        "too_slow": too_slow,
         "limits": {k: v for k, v in limits.__dict__.items() if k != "wall_seconds"},
     }
     (src / "config.json").write_text(json.dumps(config))

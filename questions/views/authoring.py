@@ -148,10 +148,20 @@ def _valid_and_checked(
         question.language,
         question.solution_code,
         question.test_code,
-    ) == (parsed.kind, parsed.language, parsed.solution, parsed.tests):
+        question.wrong_answers,
+        question.complexity,
+    ) == (
+        parsed.kind,
+        parsed.language,
+        parsed.solution,
+        parsed.tests,
+        parsed.wrong_answers,
+        parsed.complexity,
+    ):
         return True
     if problem := authoring.check_solution(request.user, parsed):
-        form.add_error("solution", problem)
+        field, message = problem
+        form.add_error(field, message)
         return False
     return True
 

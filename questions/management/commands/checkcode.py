@@ -1,0 +1,75 @@
+"""Run bank coding questions' code through the sandbox, as the bank's own test does.
+
+For each coding question file: the reference solution must pass every test, the starter must
+fail one, and every wrong answer must fail one. Prints each verdict with its time, so authors
+can size complexity tests (the reference well under a second, a too-slow answer past the CPU
+limit). Exits non-zero on any problem. Reads files; writes nothing.
+"""
+
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from questions import runner
+from questions.authoring import what_is_wrong
+from questions.bankfile import BankFormatError, parse
+from questions.loader import DEFAULT_BANK
+
+
+class Command(BaseCommand):
+    help = "Check coding questions' reference, starter and wrong answers in the sandbox."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "paths", nargs="*", help="question files or folders (default: the whole bank)"
+        )
+
+    def handle(self, *args, paths, **options):
+        files = []
+        for raw in paths or [str(DEFAULT_BANK)]:
+            path = Path(raw)
+            files += sorted(path.rglob("*.md")) if path.is_dir() else [path]
+        problems = 0
+        for path in files:
+            try:
+                question = parse(path.read_text(encoding="utf-8"), str(path))
+            except BankFormatError as exc:
+                self.stderr.write(str(exc))
+                problems += 1
+                continue
+            if question.kind == "coding":
+                problems += self._check(path, question)
+        if problems:
+            raise CommandError(f"{problems} problem(s) found.")
+        self.stdout.write("Every reference passes; every starter and wrong answer fails.")
+
+    def _check(self, path: Path, question) -> int:
+        problems = 0
+        runs = [("reference", question.solution, True), ("starter", question.starter, False)]
+        runs += [
+            (f"wrong answer {n} ({what_is_wrong(code, question.language)})", code, False)
+            for n, code in enumerate(question.wrong_answers, start=1)
+        ]
+        for label, code, should_pass in runs:
+            began = time.perf_counter()
+            result = runner.run(
+                question.language, code, question.tests, complexity=question.complexity
+            )
+            seconds = time.perf_counter() - began
+            ok = result.all_passed == should_pass
+            problems += not ok
+            verdict = "passes" if result.all_passed else "fails"
+            detail = "" if result.all_passed else f": {_first_problem(result)}"
+            self.stdout.write(
+                f"{'ok  ' if ok else 'BAD '} {path.name}: {label} {verdict} "
+                f"({result.passed}/{result.total}, {seconds:.2f} s){detail}"
+            )
+        return problems
+
+
+def _first_problem(result) -> str:
+    if result.error:
+        return " ".join(result.error.split())[:120]
+    failed = next((t for t in result.tests if not t.passed), None)
+    return f"{failed.name}: {' '.join(failed.message.split())[:100]}" if failed else ""
