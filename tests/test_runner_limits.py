@@ -189,3 +189,35 @@ def test_a_normal_numpy_run_is_not_affected():
         "def test_example():\n    assert f() == 499999500000\n",
     )
     assert result.all_passed, message(result)
+
+
+def test_one_runs_fork_bomb_does_not_stop_another_runs_forks():
+    """The process limit counts per user id: each run has its own, so it holds per run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    bomb = """
+        import os, time
+        for _ in range(200):
+            try:
+                if os.fork() == 0:
+                    time.sleep(3)
+                    os._exit(0)
+            except OSError:
+                break
+        time.sleep(3)
+        """
+    forks = """
+        import os, time
+        time.sleep(1)  # the bomb is at its limit by now
+        children = [os.fork() for _ in range(4)]
+        for pid in children:
+            if pid == 0:
+                os._exit(0)
+        for pid in children:
+            os.waitpid(pid, 0)
+        """
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        bombing = pool.submit(run_one, bomb)
+        result = pool.submit(run_one, forks).result()
+        bombing.result()
+    assert result.all_passed, message(result)

@@ -5,7 +5,7 @@ small harness into a fresh temporary folder and starts the harness in a new proc
 
 - `bwrap` (default where bubblewrap is installed): namespaces, a read-only system, nothing of
   the host's files or environment but what the run needs, and a seccomp filter (`sandbox`,
-  `seccomp`). The harness then drops to the `nobody` user (if started as root) and applies
+  `seccomp`). The harness then drops to a user id of its own (if started as root) and applies
   rlimits before the user's code runs.
 - `subprocess`: the same harness and rlimits, a scrubbed environment, no namespaces. For one
   person on their own machine only (a system check warns when DEBUG is off).
@@ -98,7 +98,8 @@ def run(
             src, language, code, test_code, only, effective, bwrap=current == "bwrap",
             too_slow=too_slow,
         )  # fmt: skip
-        # The harness drops to `nobody` when started as root: it must still read its files.
+        # The harness drops to an unprivileged user id when started as root: it must still read
+        # its files.
         for path in (root, src, *src.iterdir()):
             path.chmod(0o755 if path.is_dir() else 0o644)
         stdout = stack.enter_context(open(root / "stdout", "w+b"))

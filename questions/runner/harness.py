@@ -21,11 +21,11 @@ DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 TMP_MB = None  # the private /tmp's size (bwrap), from the config
 
 
-def drop_privileges():
+def drop_privileges(uid):
     if os.getuid() == 0:
         os.setgroups([])
-        os.setgid(NOBODY)
-        os.setuid(NOBODY)
+        os.setgid(uid)
+        os.setuid(uid)
     if os.getuid() == 0:
         raise SystemExit("refusing to run user code as root")
 
@@ -77,7 +77,7 @@ def main():
         config = json.load(fh)
     TMP_MB = config.get("tmp_mb")
     if config.get("drop_root"):
-        drop_privileges()
+        drop_privileges(config.get("run_uid") or NOBODY)
     apply_limits(config["limits"])
     out = os.fdopen(results_fd, "w")
     user_files = {"solution.py", "tests.py"}

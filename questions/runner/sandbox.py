@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,9 @@ HARNESS = Path(__file__).with_name("harness.py")
 SANDBOX_DIR = "/sandbox"
 SANDBOX_SITE = "/opt/site"
 SANDBOX_PYTHON = "/opt/python"
+# User ids no account on a host uses (above the usual system and login ranges and below the
+# ranges container runtimes map); files the run may read are world-readable.
+RUN_UID_BASE, RUN_UID_COUNT = 200_000, 100_000
 
 
 def write_sources(
@@ -48,6 +52,10 @@ def write_sources(
         "max_tests": MAX_REPORTED_TESTS,
         "tmp_mb": limits.tmp_bytes // MiB if bwrap else None,
         "too_slow": too_slow,
+        # A user id of its own for each run (as root): the process limit (RLIMIT_NPROC) counts
+        # every process of a user id on the host, so runs sharing `nobody` would share it, and
+        # one run's fork bomb would stop the others' forks.
+        "run_uid": RUN_UID_BASE + secrets.randbelow(RUN_UID_COUNT) if bwrap else None,
         "limits": {k: v for k, v in limits.__dict__.items() if k != "wall_seconds"},
     }
     (src / "config.json").write_text(json.dumps(config))
@@ -96,8 +104,8 @@ def bwrap_command(results_fd: int, inputs: dict[str, int], limits: Limits) -> li
                "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]  # fmt: skip
     if os.geteuid() == 0:
         # As root bwrap needs no user namespace; keep only what the harness needs to drop to
-        # `nobody`, where the process limit applies (root is exempt from RLIMIT_NPROC). Mapping
-        # `nobody` in a user namespace would run it as host root. The seccomp filter refuses
+        # the run's own user id, where the process limit applies (root is exempt from
+        # RLIMIT_NPROC). Mapping that user in a user namespace would run it as host root. The seccomp filter refuses
         # new user namespaces instead of --disable-userns (which needs --unshare-user).
         command += ["--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
