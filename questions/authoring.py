@@ -9,6 +9,7 @@ that file; `locate_error` turns it back into the form field (and the line within
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, fields
 
@@ -317,22 +318,33 @@ def check_solution(user, parsed: ParsedQuestion) -> tuple[str, str] | None:
     with throttle.in_request_check(user.pk) as refusal:
         if refusal:
             return "solution", refusal
-        return check_code(parsed)
+        return check_code(parsed, deadline=time.monotonic() + CHECK_SECONDS)
 
 
-def check_code(parsed: ParsedQuestion) -> tuple[str, str] | None:
-    """`check_solution` without the per-user throttle (imports take one slot for all)."""
+# The checks run inside the request, which the proxy ends after 30 s; a run takes at most 10.
+CHECK_SECONDS = 18
+
+
+def check_code(parsed: ParsedQuestion, deadline: float | None = None) -> tuple[str, str] | None:
+    """`check_solution` without the per-user throttle (imports take one slot for all); no run
+    starts after `deadline` (time.monotonic())."""
     if problem := run_reference(parsed):
         return "solution", problem
-    if problem := run_wrong_answers(parsed):
+    if problem := run_wrong_answers(parsed, deadline):
         return "wrong_answers", problem
     return None
 
 
-def run_wrong_answers(parsed: ParsedQuestion) -> str | None:
+def run_wrong_answers(parsed: ParsedQuestion, deadline: float | None = None) -> str | None:
     """None when the tests reject every wrong answer; else which one they accept, and why it
     is wrong in its own words (its first comment)."""
     for number, code in enumerate(parsed.wrong_answers, start=1):
+        if deadline is not None and time.monotonic() > deadline:
+            return (
+                f"Only {number - 1} of {len(parsed.wrong_answers)} wrong answers could be checked "
+                "in the time one save may take: give fewer, or let the too-slow ones fail "
+                "sooner (a smaller input can still exceed the CPU limit)."
+            )
         try:
             result = runner.run(parsed.language, code, parsed.tests, complexity=parsed.complexity)
         except runner.RunnerDisabled as exc:

@@ -507,7 +507,8 @@ def _check_solutions(plan: Plan, user, limits: Limits) -> None:
                     )
                 )
                 return
-            if problem := authoring.check_code(item.question):
+            deadline = started + limits.check_seconds if limits.check_seconds else None
+            if problem := authoring.check_code(item.question, deadline):
                 plan.errors.append(BankFormatError(item.path, None, problem[1]))
 
 

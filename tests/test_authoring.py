@@ -534,3 +534,11 @@ def test_malformed_wrong_answers_and_complexity_are_refused_in_their_fields(alic
     response = alice_client.post(NEW, coding_data(wrong_answers="return 0", complexity="quick"))
     assert "only fenced code blocks" in errors(response)["wrong_answers"][0]
     assert "O(n log n)" in errors(response)["complexity"][0]
+
+
+def test_checking_wrong_answers_stops_at_the_requests_time_budget(alice_client, runs, monkeypatch):
+    monkeypatch.setattr(authoring, "CHECK_SECONDS", -1)  # spent before the first wrong answer
+    wrong = "```python\ndef double(x):\n    return x  # BROKEN: returns x\n```"
+    response = alice_client.post(NEW, coding_data(wrong_answers=wrong))
+    assert errors(response)["wrong_answers"][0].startswith("Only 0 of 1 wrong answers")
+    assert not Question.objects.exists()
