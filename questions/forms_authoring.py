@@ -137,7 +137,11 @@ class QuestionForm(forms.Form):
         help_text="Optional: plausible wrong solutions, each a fenced code block (```python ... "
         "```) with a comment saying what is wrong. The question is saved only if the tests "
         "reject every one.",
-        widget=_textarea(8, code=True),
+        widget=_textarea(
+            8,
+            code=True,
+            placeholder="```python\ndef double(x):\n    return x + 2  # adds 2 instead of doubling\n```",
+        ),
     )
 
     # (legend, note, kind the group is only for, fields) for the template's fieldsets.
