@@ -3,7 +3,10 @@
 For each database (SQLite file, local PostgreSQL): migrate, time `loadbank` on the real bank,
 seed synthetic data (seed_synthetic), start gunicorn with 2 workers and DEBUG off, then run wrk
 several times against each page and keep the median of the runs. Also counts the SQL queries
-of each page. Writes bench/results.md. Loopback only; every run is bounded in time.
+of each page. Then the code-run queue (bench/queue_load.py): gunicorn again with running code
+on and runner workers beside it; a signed-in page quiet and while users keep infinite loops
+queued, the throughput of a typical submission, and queue latency. Writes bench/results.md.
+Loopback only; every run is bounded in time.
 """
 
 from __future__ import annotations
@@ -25,11 +28,14 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+import queue_load
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 GUNICORN = str(ROOT / ".venv" / "bin" / "gunicorn")
 WRK_SCRIPT = str(ROOT / "bench" / "wrk.lua")
 RESULTS = ROOT / "bench" / "results.md"
+RUNNER_LOG = ROOT / "bench" / "bench-runners.log"
 PORT = 8791
 PASSWORD = "bench-password-not-secret"  # noqa: S105 - synthetic benchmark users
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
@@ -51,6 +57,8 @@ PAGES = [
     ("dashboard", "GET", "/dashboard/", "heavy"),
     ("post a rating (htmx)", "POST", "/practice/rate/", "fresh"),
 ]
+# Measured again beside runner workers, quiet and under the infinite-loop load (queue step).
+QUEUE_PAGES = [("question page", "/q/syn-q-42/"), (SIGNED_IN_FLOOR, "/bench/bare-signed-in/")]
 
 QUERY_COUNT_SCRIPT = """
 import json
@@ -225,6 +233,7 @@ def bench_database(kind: str, args) -> dict:
 
     server = start_server(env)
     rows = []
+    meter = queue_load.CpuMeter()
     fresh = iter(range(fresh_user_count(env) - args.runs * len(PAGES), 1_000_000))
     try:
         heavy = login("user-0")
@@ -256,7 +265,25 @@ def bench_database(kind: str, args) -> dict:
             )
     finally:
         stop_server(server)
-    return {"rows": rows, **timings}
+    timings["others_cores"] = meter.others_cores()
+    queue = None
+    if args.runners:
+        print(f"  code-run queue: {args.runners} runner worker(s), infinite-loop load", flush=True)
+        runner_env = queue_load.with_runner(env)
+        server = start_server(runner_env)
+        try:
+            queue = queue_load.measure_queue(
+                env=runner_env, base=f"http://127.0.0.1:{PORT}", manage=manage, wrk=wrk,
+                login=login, password=PASSWORD, pages=QUEUE_PAGES, args=args, log=RUNNER_LOG,
+            )  # fmt: skip
+        finally:
+            stop_server(server)
+        for page in queue.pages:
+            print(f"  {page['label']}: p50 {page['quiet']['p50']:.1f} -> {page['loaded']['p50']:.1f} ms "
+                  f"under load; p95 {page['quiet']['p95']:.1f} -> {page['loaded']['p95']:.1f} ms", flush=True)  # fmt: skip
+        print(f"  typical submission: {queue.throughput['per_s']:.2f} runs/s; queue latency "
+              f"{queue.latency['typical']}", flush=True)  # fmt: skip
+    return {"rows": rows, "queue": queue, **timings}
 
 
 def machine() -> str:
@@ -301,10 +328,47 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reuse-data", action="store_true", help="keep an already seeded database")
+    # The code-run queue step (bench/queue_load.py); --runners 0 skips it.
+    parser.add_argument(
+        "--runners",
+        type=int,
+        default=max(1, (os.cpu_count() or 2) // 2),
+        help="runner workers beside gunicorn (default: half the cores)",
+    )
+    parser.add_argument(
+        "--runner-nice",
+        type=int,
+        default=0,
+        help="run the runner workers under nice -n N (make serve does not)",
+    )
+    parser.add_argument("--loop-users", type=int, default=3)
+    parser.add_argument("--loops-per-user", type=int, default=2)
+    parser.add_argument(
+        "--probe-users",
+        type=int,
+        default=3,
+        help="users who submit a typical solution during the loop load",
+    )
+    parser.add_argument(
+        "--probe-every",
+        type=float,
+        default=6.0,
+        help="seconds between one probe user's submissions (12 a minute allowed)",
+    )
+    parser.add_argument(
+        "--batch-users",
+        type=int,
+        default=30,
+        help="users who queue 3 typical submissions each for the throughput",
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian package 'wrk').")
+    if args.runners and args.users < 100 + args.batch_users:
+        raise SystemExit("the queue step signs in as user-10.. and user-100..: --users too small")
+    began, meter = time.monotonic(), queue_load.CpuMeter()
     results = {kind: bench_database(kind, args) for kind in args.databases.split(",")}
+    took, others = time.monotonic() - began, meter.others_cores()
     parts = [
         "# prep benchmark\n",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -318,6 +382,10 @@ def main() -> None:
         "what every page behind the login must (read the session and the user)",
         f"- pages as a signed-in user with about {args.reviews // max(args.users, 1):,} reviews "
         "(user-0); ratings by fresh users, each on a question they have not seen",
+        f"- the whole bench took {took / 60:.0f} min; other work on the machine (CPU not used by "
+        "the bench, its servers or PostgreSQL) used "
+        + (f"{others:.2f} cores on average" if others is not None else "an unknown share")
+        + " meanwhile: figures taken while it was high are noisy",
         "",
     ]
     for kind, result in results.items():
@@ -333,6 +401,14 @@ def main() -> None:
             ),
             "",
         ]
+        if result["others_cores"] is not None:
+            parts += [
+                f"Other work on the machine used {result['others_cores']:.2f} cores on average "
+                "while these pages were measured.",
+                "",
+            ]
+        if result["queue"] is not None:
+            parts.append(queue_load.markdown(result["queue"], args))
     RESULTS.write_text("\n".join(parts))
     print(RESULTS.read_text())
 
