@@ -97,8 +97,13 @@ def test_coding_questions_have_examples_and_enough_tests(bank):
         assert runner.example_test_names(q.tests), q.slug
 
 
+def test_every_runnable_question_carries_wrong_answers_its_tests_must_catch(bank):
+    thin = [q.slug for q in bank if q.kind == "coding" and len(q.wrong_answers) < 2]
+    assert thin == [], "fewer than two wrong answers"
+
+
 @needs_bwrap
-def test_reference_solutions_pass_and_starters_fail(bank, settings):
+def test_references_pass_and_starters_and_wrong_answers_fail(bank, settings):
     settings.PREP_CODE_RUNNER = "bwrap"
     coding = [q for q in bank if q.kind == "coding"]
     limits = runner.Limits(cpu_seconds=10, wall_seconds=20)
