@@ -3,6 +3,7 @@ the web request, finished by a worker, exactly once; retried once when a worker 
 reported; fair across users; and usable without JavaScript."""
 
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.urls import reverse
@@ -43,11 +44,21 @@ def question(db):
 
 
 def work_off_the_queue() -> None:
-    """One worker runs every task that is due, then stops (as `db_worker --batch` does)."""
-    Worker(
+    """One worker runs every task that is due, then stops (as `db_worker --batch` does).
+
+    The worker closes connections it finds outside autocommit, which a test's transaction is:
+    that recovery is for a long-lived worker process, not for one sharing this test's."""
+    with mock.patch(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    ):
+        _one_worker().run()
+
+
+def _one_worker() -> Worker:
+    return Worker(
         queue_names=["default"], interval=0, batch=True, backend_name="default",
         startup_delay=False, max_tasks=None, worker_id="test-worker", excluded_queue_names=[],
-    ).run()  # fmt: skip
+    )  # fmt: skip
 
 
 def post_run(client, code, mode="submit", **headers):
