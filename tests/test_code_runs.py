@@ -229,3 +229,11 @@ def test_a_too_slow_solution_is_told_it_is_too_slow_for_the_required_complexity(
     assert result.tests[0].message.startswith("Too slow for the required O(1)")
     plain = runner.run("python", slow, TESTS, limits=runner.Limits(cpu_seconds=1))
     assert "Too slow" not in plain.error and "CPU time limit" in plain.error
+
+
+def test_an_infinite_loop_outside_any_function_is_explained_as_such():
+    result = runner.run(
+        "python", "while True:\n    pass\n", TESTS, limits=runner.Limits(cpu_seconds=1)
+    )
+    assert "CPU time limit exceeded while loading your code" in result.error
+    assert "CpuLimitExceeded" not in result.error

@@ -90,10 +90,18 @@ def main():
     started = time.perf_counter()
     try:
         exec(compile(source, "tests.py", "exec"), namespace)  # noqa: S102 - this is the sandbox
+    except CpuLimitExceeded:
+        # Code at the top level of the solution ran until the CPU limit: say that, not the
+        # internal exception's name.
+        report["error"] = config.get("too_slow") or (
+            "CPU time limit exceeded while loading your code, before any test ran: is there an "
+            "infinite loop outside a function?"
+        )
     except BaseException as exc:
         report["error"] = "Your code could not be loaded:\n" + describe(
             exc, exc.__traceback__, user_files
         )
+    if report["error"]:
         report["load_ms"] = round((time.perf_counter() - started) * 1000, 2)
         json.dump(report, out)
         return
