@@ -147,16 +147,26 @@ def _db_value(backend: DatabaseCache, count: int) -> str:
     return base64.b64encode(pickle.dumps(count, backend.pickle_protocol)).decode("latin1")
 
 
+class _Unlocked(Exception):
+    """The counter's row appeared after the locking UPDATE: count again (see _db_hit)."""
+
+
 def _db_hit(backend: DatabaseCache, key: str, window: int, limit: int | None) -> Count:
     name = backend.make_and_validate_key(key)
     alias, connection, table, k, v, e = _db_parts(backend)
-    for attempt in range(3):
+    for attempt in range(5):
         try:
             with transaction.atomic(using=alias), connection.cursor() as cursor:
                 # Lock before reading: concurrent increments of this counter queue here.
                 cursor.execute(f"UPDATE {table} SET {e} = {e} WHERE {k} = %s", [name])  # noqa: S608
+                locked = cursor.rowcount
                 cursor.execute(f"SELECT {v}, {e} FROM {table} WHERE {k} = %s", [name])  # noqa: S608
                 row = cursor.fetchone()
+                if row and not locked:
+                    # Another first event committed the row between the two statements
+                    # (PostgreSQL reads each statement's own snapshot): it is not locked by
+                    # us, so reading and writing it now could lose a count. Start again.
+                    raise _Unlocked
                 now = timezone.now()
                 restart = now + timedelta(seconds=window)
                 expires = _db_expires(connection, row[1]) if row else None
@@ -182,10 +192,10 @@ def _db_hit(backend: DatabaseCache, key: str, window: int, limit: int | None) ->
                         params,
                     )
             return Count(count, (expires - now).total_seconds())
-        except IntegrityError:
+        except (IntegrityError, _Unlocked):
             # Two first events inserted the row at once (there was nothing to lock yet); the
             # loser rolled back and now counts again on the winner's row, which it can lock.
-            if attempt == 2:
+            if attempt == 4:
                 raise
     raise AssertionError("unreachable")
 
