@@ -5,7 +5,8 @@ clients cannot hold a worker. gunicorn listens only on a Unix socket in a privat
 nothing reaches it except through nginx, which is what lets the app trust the address nginx
 appends to X-Forwarded-For (PROXY_COUNT=1) for its per-address throttles. Runner workers
 (`manage.py db_worker`) execute the queued code runs, off the web workers. Ctrl-C (or SIGTERM)
-stops them all; if one exits, the others are stopped too.
+stops them all; if gunicorn or nginx exits, the others are stopped too, while a runner worker that
+exits is replaced.
 """
 
 from __future__ import annotations
@@ -85,10 +86,12 @@ def serve(host: str, port: int, workers: int, runners: int) -> int:
         )  # fmt: skip
         # Runner workers poll the queue often: queue latency, not CPU, is what users notice.
         worker = [sys.executable, "manage.py", "db_worker", "--interval", "0.25", "--no-reload"]
-        processes = [app] + [
-            subprocess.Popen(worker, cwd=ROOT, env=env)  # noqa: S603 - fixed command line
-            for _ in range(runners)
-        ]
+
+        def start_runner() -> subprocess.Popen:
+            return subprocess.Popen(worker, cwd=ROOT, env=env)  # noqa: S603 - fixed command line
+
+        runner_processes = [start_runner() for _ in range(runners)]
+        processes = [app]
         stopping = False
 
         def request_stop(signum, frame):
@@ -110,9 +113,15 @@ def serve(host: str, port: int, workers: int, runners: int) -> int:
                 flush=True,
             )
             while not stopping and all(p.poll() is None for p in processes):
+                # A runner worker that dies (killed, out of memory) is replaced: its run is
+                # retried by the run's watchdog; the site itself keeps serving.
+                for index, runner in enumerate(runner_processes):
+                    if runner.poll() is not None:
+                        print(f"A runner worker exited ({runner.returncode}); starting another.")
+                        runner_processes[index] = start_runner()
                 time.sleep(0.2)
         finally:
-            _stop(processes)
+            _stop(processes + runner_processes)
         return 0 if stopping else 1
 
 

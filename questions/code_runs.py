@@ -45,14 +45,15 @@ WORKER_DIED = (
 
 def submit(user, question: Question, code: str, kind: str) -> CodeRun | str:
     """Queue a run of `code`; returns it, or a refusal message (nothing queued)."""
-    if refusal := throttle.count_run(user.pk, int(time.time() // 60)):
-        return refusal
     pending = CodeRun.objects.filter(user=user).pending().count()
     if pending >= MAX_PENDING_PER_USER:
+        # Refused before the per-minute count, so a refusal does not spend the user's budget.
         return (
             f"You already have {pending} runs waiting or running. "
             "Wait for one to finish, then try again."
         )
+    if refusal := throttle.count_run(user.pk, int(time.time() // 60)):
+        return refusal
     run = CodeRun.objects.create(user=user, question=question, code=code, kind=kind)
     from questions import tasks  # the task module imports this one
 

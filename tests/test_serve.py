@@ -18,6 +18,7 @@ from prep import serve
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKERS = 2
+SERVED: dict = {}  # the running `prep.serve` process, for the test that kills one of its runners
 SEED = """
 from django.contrib.auth.models import User
 from tests.factories import make_question, seed_loop
@@ -90,6 +91,7 @@ def served(tmp_path_factory):
             process.kill()
             pytest.fail("make serve did not start:\n" + (folder / "serve.log").read_text())
         time.sleep(0.2)
+    SERVED["process"] = process
     yield port
     process.terminate()
     process.wait(timeout=60)
@@ -180,3 +182,22 @@ def test_code_runs_are_done_by_the_runner_workers(served):
         time.sleep(0.3)
         answer = browser.get(base + poll, headers={"HX-Request": "true"}, timeout=10)
     assert "All tests: 1 of 1 passed" in answer.text
+
+
+@needs_nginx
+def test_a_runner_worker_that_dies_is_replaced_and_the_site_stays_up(served):
+    def runner_pids():
+        out = subprocess.run(
+            ["pgrep", "-P", str(SERVED["process"].pid), "-f", "db_worker"],
+            capture_output=True, text=True, check=False,
+        ).stdout  # fmt: skip
+        return {int(pid) for pid in out.split()}
+
+    (victim,) = runner_pids()
+    os.kill(victim, 9)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and (runner_pids() - {victim}) == set():
+        time.sleep(0.2)
+    assert len(runner_pids() - {victim}) == 1
+    assert _get(served)[0] == 200
+    test_code_runs_are_done_by_the_runner_workers(served)  # the replacement runs code
