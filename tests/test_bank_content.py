@@ -19,7 +19,10 @@ MINIMUMS = {
     "ml-coding": 38,
 }  # fmt: skip
 MIN_PYTHON_CODING, MIN_SQL_CODING = 60, 12
+# A design answer opens with the clarifying questions and a scale estimate and closes with the
+# trade-offs, as a strong candidate's answer does in the round.
 DESIGN_SECTIONS = [
+    "Requirements and scale",
     "Problem and metrics",
     "Data",
     "Features",
@@ -27,6 +30,7 @@ DESIGN_SECTIONS = [
     "Serving",
     "Evaluation",
     "Scaling and monitoring",
+    "Trade-offs",
 ]
 
 
