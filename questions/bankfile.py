@@ -15,22 +15,27 @@ from dataclasses import dataclass, field
 
 import yaml
 
-KINDS = ("flashcard", "choice", "coding", "design")
+KINDS = ("flashcard", "choice", "coding", "design", "review")
+# Kinds whose answers run in the sandbox against the question's tests.
+RUNNABLE_KINDS = frozenset({"coding", "review"})
 DIFFICULTIES = ("easy", "medium", "hard")
 LANGUAGES = ("python", "sql")
 FRONT_MATTER_KEYS = ("title", "category", "kind", "difficulty", "rounds", "tags")
-# Optional: a coding question's required time complexity, which its tests enforce (a too-slow
+# Optional: a coding or review question's required time complexity, which its tests enforce (a too-slow
 # solution runs out of CPU time and is told it is "too slow for the required O(...)").
 OPTIONAL_FRONT_MATTER_KEYS = ("complexity",)
 COMPLEXITY_RE = re.compile(r"O\([\w\s+*^/·.,-]{1,40}\)")
 SECTIONS = (
-    "answer", "rubric", "hints", "choices", "starter", "solution", "tests", "wrong answers",
+    "answer", "rubric", "hints", "choices", "given", "starter", "solution", "tests",
+    "wrong answers",
 )  # fmt: skip
 SECTIONS_BY_KIND = {
     "flashcard": {"answer", "rubric", "hints"},
     "design": {"answer", "rubric", "hints"},
     "choice": {"answer", "rubric", "hints", "choices"},
     "coding": {"answer", "rubric", "hints", "starter", "solution", "tests", "wrong answers"},
+    # The flawed, AI-written code to catch with a test, fix and explain (## Given).
+    "review": {"answer", "rubric", "hints", "given", "solution", "tests", "wrong answers"},
 }
 SLUG_RE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TAG_RE = re.compile(r"[a-z0-9]+(?:[-+.][a-z0-9]+)*")
@@ -46,7 +51,7 @@ MAX_SECTION_CHARS = 50_000  # code: starter, solution, tests
 # Markdown (the prompt, answer, rubric, hints and choices) is rendered on every save, and its
 # cost grows with its length (questions/rendering/); the longest built-in one is 2,633.
 MAX_TEXT_SECTION_CHARS = 20_000
-CODE_SECTIONS = frozenset({"starter", "solution", "tests", "wrong answers"})
+CODE_SECTIONS = frozenset({"given", "starter", "solution", "tests", "wrong answers"})
 MAX_WRONG_ANSWERS = 10
 # A wrong answer says what is wrong with it in a comment, so a reader (and an author whose tests
 # let it pass) knows which mistake the tests must catch.
@@ -126,6 +131,8 @@ class ParsedQuestion:
     hints: list[str] = field(default_factory=list)
     choices: list[tuple[str, bool]] = field(default_factory=list)
     language: str = ""
+    # The code the user starts from: a coding question's starter, or a review question's
+    # flawed code (its '## Given'), which the user catches with a test and then fixes.
     starter: str = ""
     solution: str = ""
     tests: str = ""
@@ -221,12 +228,14 @@ def parse(
                 )
     if kind == "choice":
         question.choices = _choices(sections, path)
-    if kind == "coding":
+    if kind in RUNNABLE_KINDS:
         _coding_parts(question, sections, path)
         question.complexity = meta.get("complexity", "")
     elif "complexity" in meta:
         raise BankFormatError(
-            path, meta["_lines"].get("complexity", 2), "only coding questions take a complexity"
+            path,
+            meta["_lines"].get("complexity", 2),
+            "only coding and review questions take a complexity",
         )
     return question
 
@@ -410,19 +419,26 @@ def _choices(sections: dict[str, _Section], path: str) -> list[tuple[str, bool]]
 
 
 def _coding_parts(question: ParsedQuestion, sections: dict[str, _Section], path: str) -> None:
+    """The code sections of a coding question, or of a review question (whose '## Given' takes
+    the starter's place: it is where the user's fix starts)."""
+    start = "given" if question.kind == "review" else "starter"
     blocks = {}
-    for name in ("starter", "solution", "tests"):
+    for name in (start, "solution", "tests"):
         if name not in sections:
-            raise BankFormatError(path, None, f"kind coding needs a '## {name.title()}' section")
+            raise BankFormatError(
+                path, None, f"kind {question.kind} needs a '## {name.title()}' section"
+            )
         blocks[name] = _one_code_block(sections[name], path)
+    blocks["starter"] = blocks.pop(start)
+    sections = {**sections, "starter": sections[start]}
     language = blocks["starter"][0]
     if language not in LANGUAGES:
         raise BankFormatError(
-            path, sections["starter"].line, "the starter code block must be ```python or ```sql"
+            path, sections["starter"].line, f"the {start} code block must be ```python or ```sql"
         )
     if blocks["solution"][0] != language:
         raise BankFormatError(
-            path, sections["solution"].line, f"the solution must be ```{language} like the starter"
+            path, sections["solution"].line, f"the solution must be ```{language} like the {start}"
         )
     if blocks["tests"][0] != "python":
         raise BankFormatError(path, sections["tests"].line, "the tests must be a ```python block")
@@ -433,16 +449,17 @@ def _coding_parts(question: ParsedQuestion, sections: dict[str, _Section], path:
         )
     python_parts = ["tests"] + (["starter", "solution"] if language == "python" else [])
     for name in python_parts:
+        shown_name = start if name == "starter" else name
         try:
             compile(blocks[name][1], f"{name}.py", "exec", dont_inherit=True)
         except SyntaxError as exc:
             line = sections[name].line + 1 + (exc.lineno or 1)
             raise BankFormatError(
-                path, line, f"{name} has a Python syntax error: {exc.msg}"
+                path, line, f"{shown_name} has a Python syntax error: {exc.msg}"
             ) from None
         except (ValueError, RecursionError, MemoryError):
             raise BankFormatError(
-                path, sections[name].line, f"{name} is not valid Python"
+                path, sections[name].line, f"{shown_name} is not valid Python"
             ) from None
     question.language = language
     question.starter, question.solution, question.tests = (
@@ -575,9 +592,10 @@ def dump(question: ParsedQuestion) -> str:
         parts.append(
             "## Choices\n" + bullets([f"[{'x' if c else ' '}] {t}" for t, c in question.choices])
         )
-    if question.kind == "coding":
+    if question.kind in RUNNABLE_KINDS:
+        start = "Given" if question.kind == "review" else "Starter"
         for name, code, lang in (
-            ("Starter", question.starter, question.language),
+            (start, question.starter, question.language),
             ("Solution", question.solution, question.language),
             ("Tests", question.tests, "python"),
         ):

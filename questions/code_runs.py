@@ -27,7 +27,7 @@ from django.db import transaction
 from django.tasks import default_task_backend
 from django.utils import timezone
 
-from questions import runner, throttle
+from questions import review, runner, throttle
 from questions.models import Card, CodeRun, Draft, Question
 
 logger = logging.getLogger(__name__)
@@ -89,21 +89,27 @@ def execute(run_id: int, attempt: int) -> None:
     run = CodeRun.objects.select_related("question").get(pk=run_id)
     question = run.question
     try:
-        only = runner.example_test_names(question.test_code) if run.kind == "run" else None
-        result = runner.run(
-            question.language, run.code, question.test_code, only=only,
-            complexity=question.complexity,
-        )  # fmt: skip
+        if run.kind == CodeRun.Kind.CATCH:
+            stored = review.check_test(
+                question.language, question.starter_code, question.solution_code, run.code,
+                complexity=question.complexity,
+            ).as_dict()  # fmt: skip
+        else:
+            only = runner.example_test_names(question.test_code) if run.kind == "run" else None
+            result = runner.run(
+                question.language, run.code, question.test_code, only=only,
+                complexity=question.complexity,
+            )  # fmt: skip
+            stored = {**result.as_dict(), "stdout": result.stdout, "stderr": result.stderr}
     except runner.RunnerDisabled as exc:
         _finish(run, attempt, status=CodeRun.Status.FAILED, error=str(exc))
         return
-    stored = {**result.as_dict(), "stdout": result.stdout, "stderr": result.stderr}
     _finish(run, attempt, status=CodeRun.Status.DONE, result=stored)
 
 
 def result_of(run: CodeRun) -> runner.RunResult | None:
-    """A finished run's result as the runner reported it (None until it is done)."""
-    if run.status != CodeRun.Status.DONE or not run.result:
+    """A finished Run or Submit's result as the runner reported it (None until it is done)."""
+    if run.status != CodeRun.Status.DONE or not run.result or run.kind == CodeRun.Kind.CATCH:
         return None
     stored = run.result
     return runner.RunResult(
@@ -115,6 +121,13 @@ def result_of(run: CodeRun) -> runner.RunResult | None:
     )
 
 
+def catch_of(run: CodeRun) -> review.CatchResult | None:
+    """A finished catch run's verdict with both runs (None until it is done)."""
+    if run.status != CodeRun.Status.DONE or not run.result or run.kind != CodeRun.Kind.CATCH:
+        return None
+    return review.CatchResult.from_dict(run.result)
+
+
 def _finish(run: CodeRun, attempt: int, *, status: str, result=None, error: str = "") -> None:
     with transaction.atomic():
         recorded = CodeRun.objects.filter(
@@ -123,18 +136,17 @@ def _finish(run: CodeRun, attempt: int, *, status: str, result=None, error: str 
         if not recorded or result is None:
             return
         # The user's latest run, for the practice page's suggested rating and the solved flag.
+        latest = {"code_sha": Draft.code_sha(run.code), "result": result}
+        if run.kind == CodeRun.Kind.CATCH:
+            defaults = {"last_catch": latest}
+        else:
+            defaults = {"last_run": {"kind": run.kind, **latest}}
         Draft.objects.update_or_create(
-            user_id=run.user_id,
-            question_id=run.question_id,
-            defaults={
-                "last_run": {
-                    "kind": run.kind,
-                    "code_sha": Draft.code_sha(run.code),
-                    "result": result,
-                }
-            },
+            user_id=run.user_id, question_id=run.question_id, defaults=defaults
         )
-        if run.kind == CodeRun.Kind.SUBMIT and result["all_passed"]:
+        # A review question counts as practised once the user's test caught the flaw or their
+        # fix passed every test; a coding question once its Submit passed.
+        if (run.kind == CodeRun.Kind.SUBMIT and result["all_passed"]) or result.get("caught"):
             card, _ = Card.objects.get_or_create(user_id=run.user_id, question_id=run.question_id)
             if not card.solved:
                 card.solved = True

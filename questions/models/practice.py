@@ -115,7 +115,8 @@ class Note(models.Model):
 
 
 class Draft(models.Model):
-    """The user's latest code for a coding question, saved as they type, and the latest run."""
+    """The user's latest code for a coding or review question, saved as they type, and the
+    latest run; for a review question also the test that should catch the flawed code."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="drafts"
@@ -124,6 +125,9 @@ class Draft(models.Model):
     code = models.TextField(blank=True)
     # {"kind": "run"|"submit", "code_sha": ..., "result": RunResult.as_dict()}
     last_run = models.JSONField(default=dict, blank=True)
+    test_code = models.TextField(blank=True)
+    # {"code_sha": ..., "result": review.CatchResult.as_dict()}: the last check of a test
+    last_catch = models.JSONField(default=dict, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -143,4 +147,11 @@ class Draft(models.Model):
         run = self.last_run or {}
         if run.get("kind") == "submit" and run.get("code_sha") == self.code_sha(code):
             return run.get("result")
+        return None
+
+    def catch_for(self, test_code: str) -> dict | None:
+        """The last check of a catching test if it was for exactly this test."""
+        catch = self.last_catch or {}
+        if catch.get("code_sha") == self.code_sha(test_code):
+            return catch.get("result")
         return None

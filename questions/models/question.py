@@ -48,6 +48,7 @@ class Question(models.Model):
         CHOICE = "choice"
         CODING = "coding"
         DESIGN = "design"
+        REVIEW = "review", "AI code review"
 
     class Difficulty(models.TextChoices):
         EASY = "easy"
@@ -89,6 +90,8 @@ class Question(models.Model):
     answer_html = models.TextField(editable=False)
 
     language = models.CharField(max_length=8, choices=Language.choices, blank=True)
+    # Where the user's code starts: a coding question's starter, or a review question's flawed,
+    # AI-written code (its '## Given'), which the user catches with a test and then fixes.
     starter_code = models.TextField(blank=True)
     starter_html = models.TextField(blank=True, editable=False)
     solution_code = models.TextField(blank=True)
@@ -141,6 +144,14 @@ class Question(models.Model):
     @property
     def is_builtin(self) -> bool:
         return self.owner_id is None
+
+    @property
+    def is_runnable(self) -> bool:
+        """Coding and review questions: their answers run against the question's tests."""
+        return self.kind in RUNNABLE_KINDS
+
+
+RUNNABLE_KINDS = frozenset({Question.Kind.CODING, Question.Kind.REVIEW})
 
 
 class QuestionPart(models.Model):

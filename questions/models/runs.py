@@ -20,6 +20,9 @@ class CodeRun(models.Model):
     class Kind(models.TextChoices):
         RUN = "run", "Run the examples"
         SUBMIT = "submit", "Submit all tests"
+        # A review question's catching test: the user's test, run on the flawed code and on
+        # the reference solution (questions/review.py).
+        CATCH = "catch", "Check a test against the flawed code"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "queued"
@@ -32,7 +35,7 @@ class CodeRun(models.Model):
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="code_runs")
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    code = models.TextField()
+    code = models.TextField()  # the code run; for a catch run, the user's test
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)  # how many times a worker started it
     result = models.JSONField(null=True, blank=True)  # RunResult.as_dict() once done

@@ -70,7 +70,7 @@ def render_question_page(
     choices = list(question.choices.all())
     picked = {int(p) for p in request.GET.getlist("pick") if p.isdigit()}
     draft = None
-    if question.kind == Question.Kind.CODING:
+    if question.is_runnable:
         draft = Draft.objects.filter(user=request.user, question=question).first()
     context = {
         "question": question,
@@ -86,6 +86,7 @@ def render_question_page(
         "card": Card.objects.filter(user=request.user, question=question).first(),
         "note": Note.objects.filter(user=request.user, question=question).first(),
         "code": draft.code if draft and draft.code else question.starter_code,
+        "test_code": draft.test_code if draft and draft.test_code else "",
         "runner_mode": runner.mode(),
         **extra,
     }

@@ -1,7 +1,8 @@
-"""Run bank coding questions' code through the sandbox, as the bank's own test does.
+"""Run bank coding and review questions' code through the sandbox, as the bank's own test does.
 
 For each coding question file: the reference solution must pass every test, the starter must
-fail one, and every wrong answer must fail one. Prints each verdict with its time, so authors
+fail one, and every wrong answer must fail one; for a review question the flawed code (its
+'## Given') takes the starter's place. Prints each verdict with its time, so authors
 can size complexity tests (the reference well under a second, a too-slow answer past the CPU
 limit). Exits non-zero on any problem. Reads files; writes nothing.
 """
@@ -13,12 +14,12 @@ from django.core.management.base import BaseCommand, CommandError
 
 from questions import runner
 from questions.authoring import what_is_wrong
-from questions.bankfile import BankFormatError, parse
+from questions.bankfile import RUNNABLE_KINDS, BankFormatError, parse
 from questions.loader import DEFAULT_BANK
 
 
 class Command(BaseCommand):
-    help = "Check coding questions' reference, starter and wrong answers in the sandbox."
+    help = "Check coding and review questions' reference, starter or given code, and wrong answers."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -38,15 +39,18 @@ class Command(BaseCommand):
                 self.stderr.write(str(exc))
                 problems += 1
                 continue
-            if question.kind == "coding":
+            if question.kind in RUNNABLE_KINDS:
                 problems += self._check(path, question)
         if problems:
             raise CommandError(f"{problems} problem(s) found.")
-        self.stdout.write("Every reference passes; every starter and wrong answer fails.")
+        self.stdout.write(
+            "Every reference passes; every starter, given code and wrong answer fails."
+        )
 
     def _check(self, path: Path, question) -> int:
         problems = 0
-        runs = [("reference", question.solution, True), ("starter", question.starter, False)]
+        start = "given code" if question.kind == "review" else "starter"
+        runs = [("reference", question.solution, True), (start, question.starter, False)]
         runs += [
             (f"wrong answer {n} ({what_is_wrong(code, question.language)})", code, False)
             for n, code in enumerate(question.wrong_answers, start=1)
