@@ -30,6 +30,7 @@ from questions.bankfile import (
 from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round, Tag
+from questions.models.question import RUNNABLE_KINDS
 
 SLUG_MAX = 120  # Question.slug's max_length
 TITLE_SLUG_CHARS = 60
@@ -191,7 +192,7 @@ def parsed_from_fields(data: dict, slug: str) -> ParsedQuestion:
     )
     if kind == Question.Kind.CHOICE:
         question.choices, _ = parse_choice_lines(data.get("choices", ""))
-    if kind == Question.Kind.CODING:
+    if kind in RUNNABLE_KINDS:
         question.language = data.get("language", "")
         question.starter = code_text(data.get("starter", ""))
         question.solution = code_text(data.get("solution", ""))
@@ -313,8 +314,9 @@ def locate_error(text: str, line: int | None, reason: str) -> tuple[str | None, 
 
 
 def check_solution(user, parsed: ParsedQuestion) -> tuple[str, str] | None:
-    """Run a coding question's code in the sandbox: the reference solution must pass every test
-    and each wrong answer must fail one. None when so, else (the field at fault, what is wrong)."""
+    """Run a coding or review question's code in the sandbox: the reference solution must pass
+    every test, a review question's flawed code must fail one, and each wrong answer must fail
+    one. None when so, else (the field at fault, what is wrong)."""
     with throttle.in_request_check(user.pk) as refusal:
         if refusal:
             return "solution", refusal
@@ -330,6 +332,8 @@ def check_code(parsed: ParsedQuestion, deadline: float | None = None) -> tuple[s
     starts after `deadline` (time.monotonic())."""
     if problem := run_reference(parsed):
         return "solution", problem
+    if parsed.kind == Question.Kind.REVIEW and (problem := run_given(parsed)):
+        return "starter", problem
     if problem := run_wrong_answers(parsed, deadline):
         return "wrong_answers", problem
     return None
@@ -357,6 +361,23 @@ def run_wrong_answers(parsed: ParsedQuestion, deadline: float | None = None) -> 
     return None
 
 
+def run_given(parsed: ParsedQuestion) -> str | None:
+    """None when a review question's flawed code fails its tests, as it must (else nothing
+    would grade a fix, and no test could catch it)."""
+    try:
+        result = runner.run(
+            parsed.language, parsed.starter, parsed.tests, complexity=parsed.complexity
+        )
+    except runner.RunnerDisabled as exc:
+        return str(exc)
+    if result.all_passed:
+        return (
+            "The flawed code passes every test: add a test that its bug fails, so that a fix "
+            "can be graded."
+        )
+    return None
+
+
 def what_is_wrong(code: str, language: str) -> str:
     return wrong_answer_comment(code, language)[:160] or "no comment says why"
 
@@ -369,7 +390,8 @@ def run_reference(parsed: ParsedQuestion) -> str | None:
         )
     except runner.RunnerDisabled as exc:
         return (
-            f"Coding questions cannot be saved on this server: {exc} Their reference solution "
+            f"Coding and review questions cannot be saved on this server: {exc} Their reference "
+            "solution "
             "must pass their tests first."
         )
     if result.all_passed:

@@ -253,6 +253,9 @@ class RatingForm(forms.Form):
     started = forms.IntegerField(min_value=0)
     shown_at = forms.IntegerField(min_value=0)
     answer = forms.CharField(required=False, max_length=50_000, strip=False)
+    # A review question's fix and catching test (its answer box holds the explanation).
+    code = forms.CharField(required=False, max_length=50_000, strip=False)
+    test_code = forms.CharField(required=False, max_length=50_000, strip=False)
     picks = IntListField(required=False)
     rubric = IntListField(required=False)
     rating = forms.TypedChoiceField(

@@ -15,6 +15,7 @@ from questions.bankfile import (
     wrong_answer_blocks,
 )
 from questions.models import Category, Question, Round
+from questions.models.question import RUNNABLE_KINDS
 
 CODE_LANGUAGES = [("python", "Python"), ("sql", "SQL")]
 VISIBILITIES = [
@@ -101,8 +102,9 @@ class QuestionForm(forms.Form):
         required=False,
         max_length=MAX_SECTION_CHARS,
         strip=False,
-        label="Starter code",
-        help_text="What the editor starts with.",
+        label="Starter code, or the flawed code",
+        help_text="Coding: what the editor starts with. Review: the AI-written code with the "
+        "bug, which the user catches with a test and fixes; it must fail the tests.",
         widget=_textarea(6, code=True),
     )
     solution = forms.CharField(
@@ -156,8 +158,8 @@ class QuestionForm(forms.Form):
         ("Options", "choice questions", "choice", ("choices",)),
         (
             "Code",
-            "coding questions",
-            "coding",
+            "coding and review questions",
+            "code",
             ("language", "starter", "solution", "tests", "complexity", "wrong_answers"),
         ),
         ("Who can see it", "", "", ("visibility",)),
@@ -200,7 +202,7 @@ class QuestionForm(forms.Form):
     def clean_wrong_answers(self) -> str:
         text = self.cleaned_data["wrong_answers"]
         language = self.data.get(self.add_prefix("language")) or "python"
-        if self.data.get(self.add_prefix("kind")) == Question.Kind.CODING:
+        if self.data.get(self.add_prefix("kind")) in RUNNABLE_KINDS:
             try:
                 wrong_answer_blocks(authoring.normalise(text), language, "wrong answers")
             except BankFormatError as exc:
@@ -220,12 +222,15 @@ class QuestionForm(forms.Form):
         kind = cleaned.get("kind")
         if kind == Question.Kind.CHOICE and not (cleaned.get("choices") or "").strip():
             self.add_error("choices", "A choice question needs its options.")
-        if kind == Question.Kind.CODING:
+        if kind in RUNNABLE_KINDS:
             if not cleaned.get("language"):
                 self.add_error("language", "Choose the language of the code.")
-            for name in ("solution", "tests"):
+            required = (
+                ("starter", "solution", "tests") if kind == "review" else ("solution", "tests")
+            )
+            for name in required:
                 if name in cleaned and not cleaned[name].strip():
-                    self.add_error(name, "A coding question needs this.")
+                    self.add_error(name, f"A {Question.Kind(kind).label} question needs this.")
             for name in authoring.CODE_FIELDS:
                 if line := authoring.fence_line(cleaned.get(name) or ""):
                     self.add_error(name, f"Line {line}: a line of only ``` would end the code.")

@@ -25,7 +25,14 @@ from django.db import transaction
 from django.utils.html import strip_tags
 
 from questions import authoring, throttle
-from questions.bankfile import MAX_TEXT_SECTION_CHARS, BankFormatError, ParsedQuestion, dump, parse
+from questions.bankfile import (
+    MAX_TEXT_SECTION_CHARS,
+    RUNNABLE_KINDS,
+    BankFormatError,
+    ParsedQuestion,
+    dump,
+    parse,
+)
 from questions.content_cache import one_bank_change
 from questions.loader import apply_parsed
 from questions.models import Category, Question, Round
@@ -477,7 +484,9 @@ def classify(plan: Plan, user) -> None:
 
 
 def _check_solutions(plan: Plan, user, limits: Limits) -> None:
-    coding = [i for i in plan.items if i.question.kind == "coding" and i.action != "unchanged"]
+    coding = [
+        i for i in plan.items if i.question.kind in RUNNABLE_KINDS and i.action != "unchanged"
+    ]
     if not coding:
         return
     if len(coding) > limits.coding:
@@ -485,7 +494,8 @@ def _check_solutions(plan: Plan, user, limits: Limits) -> None:
             BankFormatError(
                 "upload",
                 None,
-                f"{len(coding)} coding questions to check; at most {limits.coding} at a time.",
+                f"{len(coding)} coding and review questions to check; at most {limits.coding} "
+                "at a time.",
             )
         )
         return
@@ -502,7 +512,7 @@ def _check_solutions(plan: Plan, user, limits: Limits) -> None:
                     BankFormatError(
                         "upload",
                         None,
-                        f"only {checked} of {len(coding)} coding questions could be checked in "
+                        f"only {checked} of {len(coding)} coding and review questions could be checked in "
                         "the time one upload may take; import the others in a separate file.",
                     )
                 )

@@ -19,6 +19,7 @@ class MockFormat:
     count: int
     kinds: tuple[str, ...] = ()  # empty: any kind
     description: str = ""
+    name: str = ""  # for a format that is not the round's own (the round's name otherwise)
 
 
 FORMATS = {
@@ -26,7 +27,9 @@ FORMATS = {
     "technical-screen": MockFormat(
         30, 6, (), "Six fundamentals and statistics questions in 30 minutes."
     ),
-    "coding": MockFormat(45, 2, ("coding",), "Two coding problems in 45 minutes."),
+    "coding": MockFormat(
+        45, 2, ("coding", "review"), "Two coding problems (or AI code to review) in 45 minutes."
+    ),
     "ml-depth": MockFormat(45, 6, (), "Six questions across the round's categories in 45 minutes."),
     "system-design": MockFormat(45, 1, ("design",), "One design prompt in 45 minutes."),
     "research-presentation": MockFormat(
@@ -37,14 +40,33 @@ FORMATS = {
     ),
 }
 DEFAULT_FORMAT = MockFormat(45, 5, (), "Five questions in 45 minutes.")
+# Formats beyond a round's own, by key: the round whose questions they draw on, and the format.
+# "AI-assisted coding" is the part of the coding round that asks a candidate to validate
+# AI-written code: find the flaw with a test, fix it, explain it.
+EXTRA_FORMATS = {
+    "ai-coding": (
+        "coding",
+        MockFormat(
+            30,
+            3,
+            ("review",),
+            "Three pieces of AI-written code to catch with a test, fix and explain, in 30 minutes.",
+            name="AI-assisted coding",
+        ),
+    ),
+}
 
 
-def format_for(round_: Round) -> MockFormat:
+def format_for(round_: Round, key: str = "") -> MockFormat:
+    if key in EXTRA_FORMATS:
+        return EXTRA_FORMATS[key][1]
     return FORMATS.get(round_.slug, DEFAULT_FORMAT)
 
 
-def choose_questions(user, round_: Round, now: datetime, rng: random.Random) -> list[Question]:
-    fmt = format_for(round_)
+def choose_questions(
+    user, round_: Round, now: datetime, rng: random.Random, format_key: str = ""
+) -> list[Question]:
+    fmt = format_for(round_, format_key)
     pool = Question.objects.visible_to(user).filter(rounds=round_)
     if fmt.kinds:
         pool = pool.filter(kind__in=fmt.kinds)
@@ -85,14 +107,19 @@ def choose_questions(user, round_: Round, now: datetime, rng: random.Random) -> 
 
 @transaction.atomic
 def start(
-    user, round_: Round, now: datetime, rng: random.Random | None = None
+    user, round_: Round, now: datetime, rng: random.Random | None = None, format_key: str = ""
 ) -> MockInterview | None:
-    questions = choose_questions(user, round_, now, rng or random.Random())  # noqa: S311 - not security
+    rng = rng or random.Random()  # noqa: S311 - not security
+    questions = choose_questions(user, round_, now, rng, format_key)
     if not questions:
         return None
-    fmt = format_for(round_)
+    fmt = format_for(round_, format_key)
     mock = MockInterview.objects.create(
-        user=user, round=round_, started_at=now, ends_at=now + timedelta(minutes=fmt.minutes)
+        user=user,
+        round=round_,
+        format=format_key,
+        started_at=now,
+        ends_at=now + timedelta(minutes=fmt.minutes),
     )
     MockItem.objects.bulk_create(
         MockItem(mock=mock, question=q, position=i) for i, q in enumerate(questions)

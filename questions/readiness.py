@@ -3,7 +3,8 @@
 For a round, the pool is every question the user can see that is tagged with that round.
 
 - coverage = practised / pool, where practised means reviewed at least once and, for coding
-  questions, solved (a Submit passed every test);
+  questions, solved (a Submit passed every test); for review questions, the user's test caught
+  the flawed code or their fix passed every test;
 - recall(t) = mean over the pool of the FSRS retrievability at time t, counting questions not
   yet practised as 0: the expected share of the pool the user would answer well at t;
 - score = 100 * recall at the interview date (if one is set and ahead), else recall now;
@@ -27,6 +28,7 @@ from django.db.models import Count, Q
 
 from questions.content_cache import bank_version
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
+from questions.models.question import RUNNABLE_KINDS
 from questions.scheduling import retrievability
 
 BANDS = (
@@ -129,7 +131,7 @@ def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, i
     coding: dict[int, int] = defaultdict(int)
     for round_id, kind, n in [*builtin, *users]:
         sizes[round_id] += n
-        if kind == Question.Kind.CODING:
+        if kind in RUNNABLE_KINDS:
             coding[round_id] += n
     return sizes, coding
 
@@ -181,10 +183,10 @@ def compute(
                 continue
             if not card.suspended and card.due and card.due <= now:
                 due += 1
-            if kind == Question.Kind.CODING and not card.solved:
+            if kind in RUNNABLE_KINDS and not card.solved:
                 continue
             practised += 1
-            solved += kind == Question.Kind.CODING
+            solved += kind in RUNNABLE_KINDS
             recall_now += recall(card, now)
             if target:
                 recall_target += recall(card, target)

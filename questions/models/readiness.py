@@ -30,6 +30,8 @@ class MockInterview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mocks"
     )
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="+")
+    # A format beyond the round's own (questions.mock.EXTRA_FORMATS), "" for the round's.
+    format = models.CharField(max_length=30, blank=True)
     started_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -41,6 +43,13 @@ class MockInterview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.round} mock by {self.user} at {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def name(self) -> str:
+        """What the user chose: the round, or a format of its own within it."""
+        from questions.mock import format_for  # the mock module imports the models
+
+        return format_for(self.round, self.format).name or self.round.name
 
     def is_over(self, now) -> bool:
         """Over when finished by the user or when its time ran out (derived: GET writes nothing)."""

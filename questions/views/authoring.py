@@ -20,6 +20,7 @@ from questions import authoring, runner
 from questions.bankfile import MAX_ITEMS, MAX_SECTION_CHARS, MAX_TEXT_SECTION_CHARS
 from questions.forms_authoring import QuestionForm
 from questions.models import Question
+from questions.models.question import RUNNABLE_KINDS
 from questions.rendering import render_code, render_markdown
 from questions.views.bank import _get_question_for_user
 
@@ -136,16 +137,18 @@ def _wants_preview(request: HttpRequest) -> bool:
 def _valid_and_checked(
     request: HttpRequest, form: QuestionForm, question: Question | None = None
 ) -> bool:
-    """Valid, and for a coding question the reference solution passes its tests (checked only
-    when the code or tests changed: what is stored already passed)."""
+    """Valid, and for a coding or review question the reference solution passes its tests (and a
+    review question's flawed code fails them); checked only when the code or tests changed:
+    what is stored already passed."""
     if not form.is_valid():
         return False
     parsed = form.parsed
-    if parsed.kind != Question.Kind.CODING:
+    if parsed.kind not in RUNNABLE_KINDS:
         return True
     if question is not None and (
         question.kind,
         question.language,
+        question.starter_code if parsed.kind == Question.Kind.REVIEW else "",
         question.solution_code,
         question.test_code,
         question.wrong_answers,
@@ -153,6 +156,7 @@ def _valid_and_checked(
     ) == (
         parsed.kind,
         parsed.language,
+        parsed.starter if parsed.kind == Question.Kind.REVIEW else "",
         parsed.solution,
         parsed.tests,
         parsed.wrong_answers,
@@ -232,7 +236,7 @@ def _preview(form: QuestionForm, user) -> dict:
     difficulty = data["difficulty"] if data["difficulty"] in Question.Difficulty.values else ""
     shown = ["prompt", "answer", "rubric", "hints"]
     shown += ["choices"] if kind == Question.Kind.CHOICE else []
-    code = ["starter", "solution"] if kind == Question.Kind.CODING else []
+    code = ["starter", "solution"] if kind in RUNNABLE_KINDS else []
     size = sum(len(data[name]) for name in shown if len(data[name]) <= MAX_TEXT_SECTION_CHARS)
     size += sum(len(data[name]) for name in code if len(data[name]) <= MAX_SECTION_CHARS)
     if wait := _preview_wait(user.pk, size):
@@ -265,5 +269,6 @@ def _preview(form: QuestionForm, user) -> dict:
         "solution_html": rendered_code.get("solution", ""),
         "tags": authoring.split_tags(data["tags"])[:10],
         "problems": problems,
-        "is_coding": kind == Question.Kind.CODING,
+        "is_coding": kind in RUNNABLE_KINDS,
+        "is_review": kind == Question.Kind.REVIEW,
     }

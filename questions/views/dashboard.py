@@ -37,7 +37,8 @@ def _next_action(item: readiness.RoundReadiness) -> str:
     if item.due:
         return f"{item.due} question{'s' if item.due != 1 else ''} due in {item.round.name}."
     if item.coding_total and item.solved_coding < item.coding_total:
-        return f"Coding: {item.solved_coding} of {item.coding_total} solved."
+        # Coding questions count once Submit passed; review questions once caught or fixed.
+        return f"Code to run: {item.solved_coding} of {item.coding_total} solved."
     if item.practised < item.pool:
         return f"{item.pool - item.practised} of {item.pool} questions not practised yet."
     return "Everything practised: keep reviewing what comes due."

@@ -52,7 +52,12 @@ def _still_visible(request: HttpRequest, items: list[MockItem]) -> tuple[list[Mo
 def mock_list(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
     rounds = readiness.track_rounds(profile)
-    formats = [(r, mocks.format_for(r)) for r in rounds]
+    # (value posted, name, format): each round of the track, then the formats within them.
+    formats = [(r.slug, r.name, mocks.format_for(r)) for r in rounds]
+    slugs = {r.slug for r in rounds}
+    formats += [
+        (key, fmt.name, fmt) for key, (slug, fmt) in mocks.EXTRA_FORMATS.items() if slug in slugs
+    ]
     past = MockInterview.objects.filter(user=request.user).select_related("round")[:50]
     return render(
         request,
@@ -63,11 +68,14 @@ def mock_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mock_start(request: HttpRequest) -> HttpResponse:
-    round_ = Round.objects.filter(slug=request.POST.get("round", "")).first()
+    chosen = request.POST.get("round", "")
+    format_key = chosen if chosen in mocks.EXTRA_FORMATS else ""
+    slug = mocks.EXTRA_FORMATS[format_key][0] if format_key else chosen
+    round_ = Round.objects.filter(slug=slug).first()
     if round_ is None:
         messages.error(request, "Choose a round for the mock interview.")
         return redirect("questions:mock_list")
-    mock = mocks.start(request.user, round_, _now())
+    mock = mocks.start(request.user, round_, _now(), format_key=format_key)
     if mock is None:
         messages.error(
             request, f"There are no questions in {round_.name} to build a mock from yet."
@@ -94,7 +102,7 @@ def mock_detail(request: HttpRequest, mock_id: int) -> HttpResponse:
         "items": items,
         "withdrawn": withdrawn,
         "over": over,
-        "format": mocks.format_for(mock.round),
+        "format": mocks.format_for(mock.round, mock.format),
         "seconds_left": max(0, int((mock.ends_at - now).total_seconds())),
         "ratings": list(Rating),
     }

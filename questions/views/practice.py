@@ -106,6 +106,11 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
         return context
     question = _get_question_for_user(request, question.slug)
     card = state.card or Card.objects.filter(user=request.user, question=question).first()
+    if question.kind == Question.Kind.REVIEW:
+        # The fix and the catching test pick up where the user left them on any page.
+        draft = Draft.objects.filter(user=request.user, question=question).first()
+        context["code"] = draft.code if draft and draft.code else question.starter_code
+        context["test_code"] = draft.test_code if draft else ""
     context.update(
         question=question,
         card=card,
@@ -168,9 +173,13 @@ def practice_session(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _graded(user, question: Question, choices, picks: list[int], answer: str) -> dict:
-    """What the machine can grade: the picked options of a choice question, or the tests of
-    the last Submit of exactly this code for a coding question."""
+def _graded(user, question: Question, choices, data: dict) -> dict:
+    """What the machine can grade: the picked options of a choice question, the tests of the
+    last Submit of exactly this code for a coding question, and for a review question whether
+    exactly this test caught the flawed code and exactly this fix passed every test."""
+    picks, answer = data["picks"], data["answer"]
+    if question.kind == Question.Kind.REVIEW:
+        return _graded_review(user, question, data["code"], data["test_code"])
     if question.kind == Question.Kind.CHOICE:
         correct = sorted(c.position for c in choices if c.is_correct)
         return {
@@ -186,7 +195,25 @@ def _graded(user, question: Question, choices, picks: list[int], answer: str) ->
     return {}
 
 
+def _graded_review(user, question: Question, code: str, test_code: str) -> dict:
+    draft = Draft.objects.filter(user=user, question=question).first()
+    outcome: dict = {"test_code": test_code, "fix_code": code}
+    caught = draft.catch_for(test_code) if draft and test_code.strip() else None
+    if caught:
+        outcome["caught"] = bool(caught.get("caught"))
+    # The fix counts only if it was changed from the flawed code and submitted as it is now.
+    fixed = draft.submission_for(code) if draft and code != question.starter_code else None
+    if fixed:
+        outcome.update(
+            fixed=fixed["all_passed"], fix_passed=fixed["passed"], fix_total=fixed["total"]
+        )
+    return outcome
+
+
 def _suggested_rating(outcome: dict) -> int | None:
+    if "caught" in outcome or "fixed" in outcome:
+        checks = outcome.get("caught", False) + outcome.get("fixed", False)
+        return (Rating.AGAIN, Rating.HARD, Rating.GOOD)[checks]
     if "correct" in outcome:
         return Rating.GOOD if outcome["correct"] else Rating.AGAIN
     if "all_passed" in outcome:
@@ -207,7 +234,7 @@ def practice_reveal(request: HttpRequest) -> HttpResponse:
         user=request.user, question=question
     )
     choices = list(question.choices.all())
-    outcome = _graded(request.user, question, choices, data["picks"], data["answer"])
+    outcome = _graded(request.user, question, choices, data)
     intervals = scheduling.preview(card, now, profile.desired_retention)
     suggested = _suggested_rating(outcome)
     context = {
@@ -223,6 +250,8 @@ def practice_reveal(request: HttpRequest) -> HttpResponse:
         "choices": choices,
         "note": Note.objects.filter(user=request.user, question=question).first(),
         "answer": data["answer"],
+        "code": data["code"],
+        "test_code": data["test_code"],
         "picks": data["picks"],
         "outcome": outcome,
         "revealed": True,
@@ -275,9 +304,7 @@ def practice_rate(request: HttpRequest) -> HttpResponse:
         duration_ms=_duration_ms(data["shown_at"], now),
         answer=data["answer"],
         rubric=[i for i in data["rubric"] if 0 <= i < question.rubric_points.count()],
-        outcome=_graded(
-            request.user, question, list(question.choices.all()), data["picks"], data["answer"]
-        ),
+        outcome=_graded(request.user, question, list(question.choices.all()), data),
     )
     if recorded:
         readiness.record_snapshots(request.user, question, now)
