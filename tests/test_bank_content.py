@@ -1,6 +1,7 @@
 """The built-in bank itself: sizes per category, complete answers, no duplicates, choice
-answers that explain every option, and coding questions whose reference solution passes its
-tests and whose starter and wrong answers do not (run through the real code runner)."""
+answers that explain every option, and coding and review questions whose reference solution
+passes its tests and whose starter (or flawed given code) and wrong answers do not (run through
+the real code runner)."""
 
 import re
 from collections import Counter
@@ -10,6 +11,7 @@ from itertools import combinations
 import pytest
 
 from questions import runner
+from questions.bankfile import RUNNABLE_KINDS
 from questions.loader import DEFAULT_BANK, read_bank
 from tests.conftest import needs_bwrap
 
@@ -19,6 +21,7 @@ MINIMUMS = {
     "ml-coding": 38,
 }  # fmt: skip
 MIN_PYTHON_CODING, MIN_SQL_CODING = 60, 12
+MIN_REVIEW = 40  # "validate AI-generated code": catch it with a test, fix it, explain it
 # A design answer opens with the clarifying questions and a scale estimate and closes with the
 # trade-offs, as a strong candidate's answer does in the round.
 DESIGN_SECTIONS = [
@@ -44,9 +47,10 @@ def test_every_category_has_its_minimum(bank):
     counts = Counter(q.category for q in bank)
     for category, minimum in MINIMUMS.items():
         assert counts[category] >= minimum, f"{category}: {counts[category]} < {minimum}"
-    languages = Counter(q.language for q in bank if q.category == "coding")
+    languages = Counter(q.language for q in bank if q.category == "coding" and q.kind == "coding")
     assert languages["python"] >= MIN_PYTHON_CODING
     assert languages["sql"] >= MIN_SQL_CODING
+    assert sum(q.kind == "review" for q in bank) >= MIN_REVIEW
 
 
 def test_knowledge_categories_are_at_least_a_fifth_choice(bank):
@@ -93,7 +97,7 @@ def test_design_answers_follow_the_structure(bank):
 
 
 def test_coding_questions_have_examples_and_enough_tests(bank):
-    for q in (q for q in bank if q.kind == "coding"):
+    for q in (q for q in bank if q.kind in RUNNABLE_KINDS):
         names = re.findall(r"^def (test_\w+)", q.tests, re.M)
         assert len(names) >= 4, q.slug
         assert names[0].startswith("test_example"), q.slug
@@ -102,14 +106,14 @@ def test_coding_questions_have_examples_and_enough_tests(bank):
 
 
 def test_every_runnable_question_carries_wrong_answers_its_tests_must_catch(bank):
-    thin = [q.slug for q in bank if q.kind == "coding" and len(q.wrong_answers) < 2]
+    thin = [q.slug for q in bank if q.kind in RUNNABLE_KINDS and len(q.wrong_answers) < 2]
     assert thin == [], "fewer than two wrong answers"
 
 
 @needs_bwrap
 def test_references_pass_and_starters_and_wrong_answers_fail(bank, settings):
     settings.PREP_CODE_RUNNER = "bwrap"
-    coding = [q for q in bank if q.kind == "coding"]
+    coding = [q for q in bank if q.kind in RUNNABLE_KINDS]
     limits = runner.Limits(cpu_seconds=10, wall_seconds=20)
 
     def check(q):
@@ -120,7 +124,8 @@ def test_references_pass_and_starters_and_wrong_answers_fail(bank, settings):
             failed = [t.name + ": " + t.message for t in solution.tests if not t.passed]
             problems.append(f"{q.slug}: solution fails {solution.error} {failed[:2]}")
         if starter.all_passed:
-            problems.append(f"{q.slug}: starter passes every test")
+            what = "the flawed given code" if q.kind == "review" else "starter"
+            problems.append(f"{q.slug}: {what} passes every test")
         # Wrong answers under the limits users get: a too-slow one must run out of time there.
         for number, code in enumerate(q.wrong_answers, start=1):
             if runner.run(q.language, code, q.tests, complexity=q.complexity).all_passed:

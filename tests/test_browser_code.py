@@ -72,3 +72,44 @@ def test_a_queued_run_shows_its_state_and_then_its_result_without_a_reload(
     work_off_the_queue()  # a runner worker picks it up
     page.get_by_text("All tests: 2 of 2 passed").wait_for(timeout=10_000)
     assert page.url == f"{live_server.url}/q/double-queued/"
+
+
+def test_review_question_catch_the_bug_with_a_test_then_fix_it(
+    logged_in_page, live_server, settings
+):
+    from tests.test_review import GIVEN, SOLUTION
+    from tests.test_review import TESTS as REVIEW_TESTS
+
+    settings.PREP_CODE_RUNNER = "bwrap"
+    seed_loop()
+    make_question(
+        slug="review-browser", title="Review: count positives", category="coding",
+        rounds=["coding"], kind="review", language="python", starter=GIVEN, solution=SOLUTION,
+        tests=REVIEW_TESTS,
+    )  # fmt: skip
+    page = logged_in_page
+    page.goto(f"{live_server.url}/q/review-browser/")
+    assert "x >= 0" in page.locator(".given").inner_text()  # the AI's code is shown
+    assert "x >= 0" in page.locator("#code").input_value()  # and the fix starts from it
+
+    tests = page.locator("#test-code")
+    tests.fill("def test_basic():\n    assert count_positive([1, 2]) == 2\n")
+    page.get_by_role("button", name="Check my test").click()
+    page.get_by_text("Not caught: your test passes on the AI's code too").wait_for()
+
+    tests.fill("def test_zero():\n    assert count_positive([0, 3]) == 1\n")
+    page.get_by_role("button", name="Check my test").click()
+    page.get_by_text("Caught: your test fails on the AI's code").wait_for()
+    results = page.locator("#catch-results").inner_text()
+    assert "On the AI's code: your test fails" in results
+    assert "On a correct solution: your test passes" in results
+
+    page.locator("#code").fill(SOLUTION)
+    page.get_by_role("button", name="Submit all tests").click()
+    page.get_by_text("All tests: 3 of 3 passed").wait_for()
+    # Both results stay on screen, each in its own place.
+    assert "Caught" in page.locator("#catch-results").inner_text()
+
+    page.reload()  # the test and the fix survive a refresh
+    assert "count_positive([0, 3])" in page.locator("#test-code").input_value()
+    assert "x > 0" in page.locator("#code").input_value()
