@@ -381,3 +381,22 @@ def test_the_ai_assisted_coding_mock_asks_only_review_questions(alice_client, al
     now = datetime(2026, 12, 1, tzinfo=UTC)
     chosen = mocks.choose_questions(alice, coding, now, random.Random(1))
     assert {q.slug for q in chosen} == {"review-one", "plain-one"}  # both in the coding round
+
+
+@needs_bwrap
+def test_a_review_question_exports_and_imports_back_unchanged(alice_client, alice, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PREP_CODE_RUNNER = "bwrap"
+    seed_loop()
+    assert alice_client.post(reverse("questions:my_new"), authoring_data()).status_code == 302
+    question = Question.objects.get(owner=alice)
+    exported = alice_client.get(reverse("questions:my_export_one", args=[question.slug]))
+    text = b"".join(exported.streaming_content if exported.streaming else [exported.content])
+    assert b"kind: review" in text and b"## Given\n```python\n" + GIVEN.encode() in text
+    upload = SimpleUploadedFile("again.md", text, content_type="text/markdown")
+    response = alice_client.post(
+        reverse("questions:my_import"), {"file": upload, "visibility": "private"}
+    )
+    plan = response.context["plan"]
+    assert plan.errors == [] and plan.items[0].question.starter == GIVEN
