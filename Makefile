@@ -25,7 +25,7 @@ define apt_install
   echo "Installing $(1) with apt-get"; $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(1) >/dev/null; }
 endef
 
-.PHONY: run test serve lint format audit lock bench soak clean
+.PHONY: run test serve lint format audit lock bench soak clean editor editor-check
 .DEFAULT_GOAL := run
 
 $(PY):
@@ -104,6 +104,32 @@ lock: | $(PY)
 	  --generate-hashes --upgrade --quiet -o requirements/test.lock
 	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 \
 	  --generate-hashes --quiet -c requirements/test.lock -o requirements/runtime.lock
+
+# The code editor (CodeMirror 6) is bundled from the npm registry, exactly as pinned in
+# static/editor/package-lock.json, into static/js/editor.js, which is committed: `make run`
+# needs no Node. `make editor` rebuilds it (after changing static/editor/src or the lock);
+# `make editor-check` (CI) rebuilds it aside and fails if the committed bundle differs.
+EDITOR_BUILD := .build/editor
+ESBUILD_FLAGS := --bundle --minify --format=iife --target=es2020 --charset=utf8 \
+  --legal-comments=none --banner:js="/* prep's code editor: CodeMirror 6 and Lezer (MIT licence, (c) Marijn Haverbeke and others), bundled by 'make editor' from static/editor. */"
+
+define build_editor
+command -v npm >/dev/null || { echo "Building the editor needs Node.js and npm (apt-get install nodejs npm)." >&2; exit 1; }
+rm -rf $(EDITOR_BUILD) && mkdir -p $(EDITOR_BUILD)
+cp static/editor/package.json static/editor/package-lock.json $(EDITOR_BUILD)/
+cp -r static/editor/src $(EDITOR_BUILD)/
+cd $(EDITOR_BUILD) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+$(EDITOR_BUILD)/node_modules/.bin/esbuild $(EDITOR_BUILD)/src/editor.js $(ESBUILD_FLAGS) --log-level=warning --outfile=$(1)
+endef
+
+editor:
+	@$(call build_editor,static/js/editor.js)
+	@echo "Built static/js/editor.js; commit it with the change that needed it."
+
+editor-check:
+	@$(call build_editor,$(EDITOR_BUILD)/editor.js)
+	@cmp -s $(EDITOR_BUILD)/editor.js static/js/editor.js || { echo "static/js/editor.js differs from what static/editor builds: run 'make editor' and commit the result." >&2; exit 1; }
+	@echo "static/js/editor.js is exactly what static/editor/package-lock.json builds."
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check .

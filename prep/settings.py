@@ -198,11 +198,14 @@ STORAGES = {
 }
 
 # Security headers. Scripts and styles come only from our own origin: no inline code at all,
-# which is why htmx's inline indicator styles and eval are switched off in base.html.
+# which is why htmx's inline indicator styles and eval are switched off in base.html. The one
+# exception is the code editor's own stylesheet (CodeMirror builds its layout rules at run time):
+# a <style> element it creates carrying the response's nonce (fresh each time, so markup injected
+# into a page cannot carry it).
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
     "font-src": [CSP.SELF],

@@ -24,10 +24,15 @@ VISIBILITIES = [
 ]
 
 
-def _textarea(rows: int, *, code: bool = False, placeholder: str = "") -> forms.Textarea:
+def _textarea(
+    rows: int, *, code: bool = False, placeholder: str = "", language: str = ""
+) -> forms.Textarea:
+    """A textarea; a code one becomes the code editor, highlighting `language`, or by default
+    the language chosen in the form's language field."""
     attrs = {"rows": rows, "placeholder": placeholder}
     if code:
         attrs |= {"class": "code", "spellcheck": "false", "autocomplete": "off"}
+        attrs |= {"data-language": language} if language else {"data-language-from": "id_language"}
     return forms.Textarea(attrs=attrs)
 
 
@@ -122,7 +127,7 @@ class QuestionForm(forms.Form):
         help_text="Python: def test_...(): functions calling the solution's functions by name "
         "(SQL: the query is the global QUERY). Tests named test_example... run with 'Run "
         "examples'.",
-        widget=_textarea(8, code=True),
+        widget=_textarea(8, code=True, language="python"),
     )
     complexity = forms.CharField(
         required=False,

@@ -101,6 +101,19 @@ def logged_in_page(page, live_server, alice):
     return page
 
 
+def code_editor(page, textarea: str):
+    """The code editor (CodeMirror) that shows the textarea matching `textarea`."""
+    return page.locator(f"{textarea} + .code-editor .cm-content")
+
+
+def set_code(page, textarea: str, code: str) -> None:
+    """Replace the code in the editor over `textarea`, as a paste would."""
+    editor = code_editor(page, textarea)
+    editor.click()
+    page.keyboard.press("ControlOrMeta+a")
+    page.keyboard.insert_text(code)
+
+
 # --- URL coverage ------------------------------------------------------------------------------
 # Every URL pattern must be requested by at least one test. Recorded for Django test-client
 # requests; enforced at the end of a full run when PREP_URL_COVERAGE=1 (CI sets it).

@@ -199,7 +199,10 @@ def test_coding_questions_are_refused_clearly_when_running_code_is_off(
     page = alice_client.get(NEW).content.decode()
     assert "Running code is turned off on this server" in page
     response = alice_client.post(NEW, coding_data())
-    assert "Coding and review questions cannot be saved on this server" in errors(response)["solution"][0]
+    assert (
+        "Coding and review questions cannot be saved on this server"
+        in errors(response)["solution"][0]
+    )
     assert not Question.objects.exists()
     assert alice_client.post(NEW, question_data()).status_code == 302  # other kinds are fine
 

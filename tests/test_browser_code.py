@@ -1,6 +1,6 @@
 import pytest
 
-from tests.conftest import needs_bwrap
+from tests.conftest import needs_bwrap, set_code
 from tests.factories import make_question, seed_loop
 
 pytestmark = [
@@ -31,15 +31,14 @@ def test_submit_wrong_then_fixed_solution(logged_in_page, live_server, settings)
     )
     page = logged_in_page
     page.goto(f"{live_server.url}/q/double-browser/")
-    editor = page.locator("#code")
-    editor.fill("def double(x):\n    return x + 2\n")
+    set_code(page, "#code", "def double(x):\n    return x + 2\n")
     page.get_by_role("button", name="Submit all tests").click()
     page.get_by_text("All tests: 1 of 2 passed").wait_for()
     failure = page.locator(".test-fail").first
     assert "test_zero" in failure.inner_text()
     assert "assert double(0) == 0" in failure.inner_text()  # first failure is expanded
 
-    editor.fill("def double(x):\n    return 2 * x\n")
+    set_code(page, "#code", "def double(x):\n    return 2 * x\n")
     page.get_by_role("button", name="Submit all tests").click()
     page.get_by_text("All tests: 2 of 2 passed").wait_for()
     assert page.locator(".test-fail").count() == 0
@@ -63,7 +62,7 @@ def test_a_queued_run_shows_its_state_and_then_its_result_without_a_reload(
     )  # fmt: skip
     page = logged_in_page
     page.goto(f"{live_server.url}/q/double-queued/")
-    page.locator("#code").fill("def double(x):\n    return 2 * x\n")
+    set_code(page, "#code", "def double(x):\n    return 2 * x\n")
     page.get_by_role("button", name="Submit all tests").click()
     page.get_by_text("Queued: waiting for a free runner").wait_for()
     page.wait_for_timeout(1200)  # it keeps polling while nothing runs it
@@ -92,19 +91,18 @@ def test_review_question_catch_the_bug_with_a_test_then_fix_it(
     assert "x >= 0" in page.locator(".given").inner_text()  # the AI's code is shown
     assert "x >= 0" in page.locator("#code").input_value()  # and the fix starts from it
 
-    tests = page.locator("#test-code")
-    tests.fill("def test_basic():\n    assert count_positive([1, 2]) == 2\n")
+    set_code(page, "#test-code", "def test_basic():\n    assert count_positive([1, 2]) == 2\n")
     page.get_by_role("button", name="Check my test").click()
     page.get_by_text("Not caught: your test passes on the AI's code too").wait_for()
 
-    tests.fill("def test_zero():\n    assert count_positive([0, 3]) == 1\n")
+    set_code(page, "#test-code", "def test_zero():\n    assert count_positive([0, 3]) == 1\n")
     page.get_by_role("button", name="Check my test").click()
     page.get_by_text("Caught: your test fails on the AI's code").wait_for()
     results = page.locator("#catch-results").inner_text()
     assert "On the AI's code: your test fails" in results
     assert "On a correct solution: your test passes" in results
 
-    page.locator("#code").fill(SOLUTION)
+    set_code(page, "#code", SOLUTION)
     page.get_by_role("button", name="Submit all tests").click()
     page.get_by_text("All tests: 3 of 3 passed").wait_for()
     # Both results stay on screen, each in its own place.

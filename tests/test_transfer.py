@@ -307,7 +307,9 @@ def test_other_refusals_explain_themselves(alice_client):
 def test_running_code_off_refuses_coding_questions_on_import(alice_client, settings, monkeypatch):
     monkeypatch.undo()  # the real runner, which is off
     settings.PREP_CODE_RUNNER = "off"
-    refused(alice_client, "code.md", md("code", **CODING), "Coding and review questions cannot be saved")
+    refused(
+        alice_client, "code.md", md("code", **CODING), "Coding and review questions cannot be saved"
+    )
 
 
 def test_limits_on_the_number_of_files():

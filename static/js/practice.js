@@ -17,7 +17,9 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && typing(event.target)) { event.target.blur(); return; }
+    // In the code editor Esc belongs to the editor (it closes search; Esc then Tab leaves it).
+    var inEditor = event.target.closest && event.target.closest(".cm-editor");
+    if (event.key === "Escape" && typing(event.target) && !inEditor) { event.target.blur(); return; }
     if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
     var form = document.querySelector("[data-practice-form]");
     var handled = false;
@@ -36,14 +38,5 @@
       if (next) { next.open = true; handled = true; }
     }
     if (handled) event.preventDefault();
-  });
-
-  // Tab in a code box indents instead of leaving the field.
-  document.addEventListener("keydown", function (event) {
-    var target = event.target;
-    if (event.key !== "Tab" || event.shiftKey || !target.matches || !target.matches("textarea.code")) return;
-    event.preventDefault();
-    var start = target.selectionStart, end = target.selectionEnd;
-    target.setRangeText("    ", start, end, "end");
   });
 })();
