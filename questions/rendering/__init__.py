@@ -5,6 +5,9 @@ the Markdown is escaped rather than passed through; nh3 then enforces an allow-l
 result as a second line of defence (`sanitize`). Code blocks are highlighted by Pygments with
 an explicitly named lexer (no guessing, which is slow and can be steered by hostile input).
 
+LaTeX formulas (`$...$`, `$$...$$`) become MathML here too (`math`), so pages need no
+JavaScript to show them.
+
 Hostile input must not be slow either: `linear` swaps Python-Markdown's quadratic scans for
 linear-time ones with the same output, and lists every bound on input no question needs.
 """
@@ -16,6 +19,7 @@ import markdown
 from markdown.extensions.codehilite import CodeHiliteExtension
 from markdown.preprocessors import Preprocessor
 
+from questions.rendering import math
 from questions.rendering.linear import (
     MAX_HIGHLIGHTED_BLOCKS,
     MAX_HIGHLIGHTED_CHARS,
@@ -100,6 +104,7 @@ def _markdown(highlight: bool = True) -> markdown.Markdown:
     md.preprocessors.register(ListAfterParagraph(md), "list_after_paragraph", 20)
     # The same output in linear time, within the bounds on hostile input (see `linear`).
     harden(md)
+    math.register(md)
     return md
 
 

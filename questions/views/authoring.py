@@ -21,7 +21,7 @@ from questions.bankfile import MAX_ITEMS, MAX_SECTION_CHARS, MAX_TEXT_SECTION_CH
 from questions.forms_authoring import QuestionForm
 from questions.models import Question
 from questions.models.question import RUNNABLE_KINDS
-from questions.rendering import render_code, render_markdown
+from questions.rendering import math, render_code, render_markdown
 from questions.views.bank import _get_question_for_user
 
 PAGE_SIZE = 50
@@ -249,6 +249,13 @@ def _preview(form: QuestionForm, user) -> dict:
     form.is_valid()
     problems = [
         (_label(form, name), error) for name, errors in form.errors.items() for error in errors
+    ]
+    # Formulas that cannot be read still save (shown as code), so the preview says which.
+    problems += [
+        (_label(form, name), problem)
+        for name in shown
+        if len(data[name]) <= MAX_TEXT_SECTION_CHARS
+        for problem in math.problems(data[name])
     ]
     if kind != Question.Kind.CHOICE:
         preview_choices = []
