@@ -27,10 +27,9 @@ MAX_FORMULA_CHARS = 2_000
 MAX_FORMULAS = 300
 MAX_FORMULA_CHARS_PER_TEXT = 4_000
 
-DISPLAY_PATTERN = r"(?<![\\$])\$\$(?!\$)([^$]{1,%d}?)\$\$" % MAX_FORMULA_CHARS
-INLINE_PATTERN = r"(?<![\\$])\$(?![\s$])([^$\n]{0,%d}?[^\s$\\])\$(?![\d$])" % (
-    MAX_FORMULA_CHARS - 1
-)
+_LONGEST = MAX_FORMULA_CHARS
+DISPLAY_PATTERN = rf"(?<![\\$])\$\$(?!\$)([^$]{{1,{_LONGEST}}}?)\$\$"
+INLINE_PATTERN = rf"(?<![\\$])\$(?![\s$])([^$\n]{{0,{_LONGEST - 1}}}?[^\s$\\])\$(?![\d$])"
 _CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
 
 
@@ -47,7 +46,7 @@ def to_mathml(latex: str, *, display: bool) -> str:
         return convert(latex, display="block" if display else "inline")
     except RecursionError:
         raise MathError("the formula is nested too deeply") from None
-    except Exception as exc:  # noqa: BLE001 - the converter raises many types for bad input
+    except Exception as exc:
         reason = type(exc).__name__
         # "MissingSuperScriptOrSubscriptError" -> "missing super script or subscript"
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", reason.removesuffix("Error")).lower()
@@ -63,7 +62,7 @@ class _Math(InlineProcessor):
         self.display = display
         self.spent = spent  # [formulas, characters] converted so far in this text
 
-    def handleMatch(self, m, data):  # noqa: N802 - Python-Markdown's name
+    def handleMatch(self, m, data):
         source = m.group(0)
         formulas, chars = self.spent
         if formulas >= MAX_FORMULAS or chars + len(source) > MAX_FORMULA_CHARS_PER_TEXT:
