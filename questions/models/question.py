@@ -35,11 +35,10 @@ class QuestionQuerySet(models.QuerySet):
         return self.filter(visible_q(user))
 
     def search(self, text: str) -> "QuestionQuerySet":
-        """Every word must appear in the title, prompt or answer (case-insensitive)."""
-        qs = self
-        for word in text.lower().split()[:8]:
-            qs = qs.filter(search_text__contains=word)
-        return qs
+        """The questions matching `text`, best first (questions/search.py)."""
+        from questions import search  # the search module reads the database vendor
+
+        return search.search(self, text)
 
 
 class Question(models.Model):
@@ -102,8 +101,6 @@ class Question(models.Model):
     wrong_answers = models.JSONField(default=list, blank=True)
     complexity = models.CharField(max_length=60, blank=True)
 
-    # Lower-cased title, prompt and answer, so search is one indexed-table scan on any database.
-    search_text = models.TextField(editable=False, default="")
     # Hash of the source file: an unchanged file is skipped by `loadbank`.
     source_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -139,7 +136,6 @@ class Question(models.Model):
         self.answer_html = render_markdown(self.answer)
         self.starter_html = render_code(self.starter_code, self.language)
         self.solution_html = render_code(self.solution_code, self.language)
-        self.search_text = "\n".join([self.title, self.prompt, self.answer]).lower()
 
     @property
     def is_builtin(self) -> bool:

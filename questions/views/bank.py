@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from questions import runner
+from questions import runner, search
 from questions.content_cache import question_content
 from questions.filters import BankFilterForm
 from questions.models import Card, Draft, Note, Profile, Question
@@ -37,6 +37,16 @@ def bank_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("tags", Prefetch("cards", queryset=my_cards, to_attr="my_cards"))
     )
     page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    searched = (
+        search.parse(form.cleaned_data.get("q") or "")
+        if form.is_bound and form.is_valid()
+        else None
+    )
+    if searched and not searched.is_empty:
+        # The words that matched, marked in the title and in an excerpt (only this page's rows).
+        for question in page.object_list:
+            question.title_html = search.highlight(question.title, searched)
+            question.excerpt_html = search.snippet(question, searched)
     context = {
         "form": form,
         "page": page,

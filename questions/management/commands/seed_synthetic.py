@@ -77,7 +77,6 @@ class Command(BaseCommand):
                         prompt_html=prompt_html,
                         answer=answer,
                         answer_html=answer_html,
-                        search_text=f"synthetic question {i}\n{prompt}\n{answer}".lower(),
                     )
                     for i in range(n)
                 ),
