@@ -173,5 +173,3 @@ def test_query_count_does_not_grow_with_bank_size(alice_client, view):
     assert _count_queries(alice_client, url) == small
     assert small <= 12
     assert Question.objects.count() == 500
-
-
