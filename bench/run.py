@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import queue_load
+import search_scale
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
@@ -101,15 +102,19 @@ def manage(env: dict, *args: str, capture: bool = False) -> str:
     return result.stdout if capture else ""
 
 
-def fresh_database(kind: str) -> str:
+def fresh_database(kind: str, name: str = "") -> str:
+    suffix = f"_{name}" if name else ""
     if kind == "sqlite":
-        path = ROOT / "bench" / "bench.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        path = ROOT / "bench" / f"bench{suffix}.sqlite3"
+        for extension in ("", "-wal", "-shm"):
+            Path(str(path) + extension).unlink(missing_ok=True)
         return f"sqlite:///{path}"
-    subprocess.run(["psql", PG_ADMIN, "-q", "-c", "DROP DATABASE IF EXISTS prep_bench"], check=True)
-    subprocess.run(["psql", PG_ADMIN, "-q", "-c", "CREATE DATABASE prep_bench"], check=True)
-    return "postgres://postgres@127.0.0.1:5432/prep_bench"
+    database = f"prep_bench{suffix}"
+    subprocess.run(
+        ["psql", PG_ADMIN, "-q", "-c", f"DROP DATABASE IF EXISTS {database}"], check=True
+    )
+    subprocess.run(["psql", PG_ADMIN, "-q", "-c", f"CREATE DATABASE {database}"], check=True)
+    return f"postgres://postgres@127.0.0.1:5432/{database}"
 
 
 def start_server(env: dict) -> subprocess.Popen:
@@ -328,6 +333,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--reuse-data", action="store_true", help="keep an already seeded database")
+    parser.add_argument(
+        "--search",
+        choices=("also", "only", "skip"),
+        default="also",
+        help="search at 10,000 and 100,000 questions (bench/search_scale.py, bench/search.md)",
+    )
     # The code-run queue step (bench/queue_load.py); --runners 0 skips it.
     parser.add_argument(
         "--runners",
@@ -366,6 +377,14 @@ def main() -> None:
         raise SystemExit("wrk is not installed (Debian package 'wrk').")
     if args.runners and args.users < 100 + args.batch_users:
         raise SystemExit("the queue step signs in as user-10.. and user-100..: --users too small")
+    if args.search != "skip":
+        search_scale.write(
+            {kind: search_scale.measure(kind, args, sys.modules[__name__])
+             for kind in args.databases.split(",")},
+            args, machine(),
+        )  # fmt: skip
+        if args.search == "only":
+            return
     began, meter = time.monotonic(), queue_load.CpuMeter()
     results = {kind: bench_database(kind, args) for kind in args.databases.split(",")}
     took, others = time.monotonic() - began, meter.others_cores()

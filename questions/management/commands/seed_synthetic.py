@@ -17,9 +17,40 @@ from django.db import connection, transaction
 from questions.content_cache import one_bank_change
 from questions.loader import DEFAULT_BANK, _upsert_loop, read_loop
 from questions.models import Card, Question, Review, RubricPoint
-from questions.rendering import render_markdown
 
 BATCH = 5000
+# Words for varied synthetic text, so full-text search has realistic selectivity: a few
+# common ML words appear in many questions, most pseudo-words in few.
+COMMON_WORDS = [
+    "model",
+    "gradient",
+    "loss",
+    "training",
+    "data",
+    "feature",
+    "embedding",
+    "regularization",
+    "attention",
+    "ranking",
+    "retrieval",
+    "network",
+    "layer",
+    "batch",
+    "learning",
+    "rate",
+    "optimizer",
+    "evaluation",
+    "metric",
+    "sampling",
+    "inference",
+    "latency",
+    "vector",
+    "matrix",
+    "probability",
+    "distribution",
+    "variance",
+    "bias",
+]
 BENCH_PASSWORD = "bench-password-not-secret"  # noqa: S105 - synthetic users of a benchmark DB
 
 
@@ -31,11 +62,14 @@ class Command(BaseCommand):
         parser.add_argument("--users", type=int, default=1_000)
         parser.add_argument("--reviews", type=int, default=1_000_000)
         parser.add_argument("--seed", type=int, default=0)
+        parser.add_argument(
+            "--first", type=int, default=0, help="number of the first question (to add more)"
+        )
         parser.add_argument("--force", action="store_true", help="seed even if users exist")
 
-    def handle(self, *args, questions, users, reviews, seed, force, **options):
+    def handle(self, *args, questions, users, reviews, seed, first, force, **options):
         User = get_user_model()
-        if User.objects.exists() and not force:
+        if User.objects.exists() and not force and not first:
             raise CommandError(
                 "This database already has users; use --force on a throwaway database."
             )
@@ -43,10 +77,14 @@ class Command(BaseCommand):
         started = time.perf_counter()
         categories, rounds = _upsert_loop(read_loop(DEFAULT_BANK))
         with one_bank_change():  # bulk inserts send no signals; cached pool counts must go
-            question_ids = self._questions(questions, categories, rounds, rng)
+            question_ids = self._questions(questions, categories, rounds, rng, first)
         self.stdout.write(
             f"  {len(question_ids)} questions ({time.perf_counter() - started:.0f} s)"
         )
+        if not users:
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
+            return
         user_ids = self._users(users)
         self.stdout.write(f"  {len(user_ids)} users ({time.perf_counter() - started:.0f} s)")
         count = self._reviews(user_ids, question_ids, reviews, rng)
@@ -58,32 +96,41 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Seeded {count} reviews in {time.perf_counter() - started:.0f} s.")
         )
 
-    def _questions(self, n, categories, rounds, rng) -> list[int]:
+    def _questions(self, n, categories, rounds, rng, first: int = 0) -> list[int]:
         category_list = list(categories.values())
-        prompt = "Explain the synthetic concept and when it matters.\n\n```python\ndef f(x):\n    return x\n```"
-        answer = "A synthetic answer with **emphasis** and `code`."
-        prompt_html, answer_html = render_markdown(prompt), render_markdown(answer)
+        vocabulary = COMMON_WORDS + [_pseudo_word(rng) for _ in range(20_000)]
+
+        def sentence(words: int) -> str:
+            # Zipf-like: low indices (the common words) are drawn far more often.
+            picks = (vocabulary[min(int(rng.paretovariate(0.6)) - 1, len(vocabulary) - 1)]
+                     for _ in range(words))  # fmt: skip
+            return " ".join(picks).capitalize() + "."
+
         kinds = ["flashcard", "flashcard", "choice", "design"]
+        numbers = range(first, first + n)
         with transaction.atomic():
-            Question.objects.bulk_create(
-                (
+            rows = []
+            for i in numbers:
+                prompt, answer = sentence(40), sentence(120)
+                rows.append(
                     Question(
                         slug=f"syn-q-{i}",
-                        title=f"Synthetic question {i}",
+                        title=f"Synthetic question {i}: {sentence(5)[:-1].lower()}",
                         category=category_list[i % len(category_list)],
                         kind=kinds[i % len(kinds)],
                         difficulty=("easy", "medium", "hard")[i % 3],
                         prompt=prompt,
-                        prompt_html=prompt_html,
+                        # Plain words need no Markdown: the HTML is the paragraph itself.
+                        prompt_html=f"<p>{prompt}</p>",
                         answer=answer,
-                        answer_html=answer_html,
+                        answer_html=f"<p>{answer}</p>",
                     )
-                    for i in range(n)
-                ),
-                batch_size=BATCH,
-            )
+                )
+            Question.objects.bulk_create(rows, batch_size=BATCH)
             ids = list(
-                Question.objects.filter(slug__startswith="syn-q-").values_list("pk", flat=True)
+                Question.objects.filter(slug__in=[f"syn-q-{i}" for i in numbers]).values_list(
+                    "pk", flat=True
+                )
             )
             round_list = list(rounds.values())
             Through = Question.rounds.through
@@ -167,3 +214,7 @@ class Command(BaseCommand):
             Card.objects.bulk_create(cards, batch_size=BATCH)
             Review.objects.bulk_create(logs, batch_size=BATCH)
         return len(logs)
+
+
+def _pseudo_word(rng) -> str:
+    return "".join(rng.choice("bcdfghklmnprstvz") + rng.choice("aeiou") for _ in range(3))
