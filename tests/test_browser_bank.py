@@ -64,3 +64,21 @@ def test_bank_filters_update_live_and_the_url_follows(logged_in_page, live_serve
         page.get_by_text("Show the model answer and rubric").click()
         page.set_viewport_size({"width": 1100, "height": 1400})
         page.screenshot(path=str(SCREENSHOT))
+
+
+def test_search_ranks_a_title_match_above_an_answer_match_and_marks_the_words(
+    logged_in_page, live_server, bank_questions
+):
+    make_question(slug="overflow-in-answer", title="Numerical pitfalls",
+                  answer="Exponentials overflow in float32 beyond about 88.")  # fmt: skip
+    make_question(slug="overflow-in-title", title="Why does overflow happen in softmax?")
+    page = logged_in_page
+    page.goto(f"{live_server.url}/bank/")
+    page.get_by_label("Search").fill("overflo")  # still typing: matches as a prefix
+    page.get_by_text("2 questions", exact=True).wait_for()
+    titles = page.locator(".question-title").all_inner_texts()
+    assert titles == ["Why does overflow happen in softmax?", "Numerical pitfalls"]
+    assert page.locator(".question-title mark").first.inner_text() == "overflow"
+    excerpt = page.locator(".search-excerpt").last.inner_text()
+    assert "Exponentials overflow in float32" in excerpt  # where the answer matched
+    assert page.locator(".badge-new").count() == 2
