@@ -30,6 +30,7 @@ def measure(kind: str, args, run) -> dict:
     env = run.env_for(url)
     run.manage(env, "migrate", "--noinput", "--verbosity", "0")
     run.manage(env, "createcachetable")
+    run.manage(env, "collectstatic", "--noinput", "--verbosity", "0")
     results: dict[str, dict[int, dict]] = {label: {} for label, _ in SEARCHES}
     seeded = 0
     for size in SIZES:
