@@ -13,6 +13,7 @@ import pytest
 from questions import runner
 from questions.bankfile import RUNNABLE_KINDS
 from questions.loader import DEFAULT_BANK, read_bank
+from questions.rendering import math
 from tests.conftest import needs_bwrap
 
 MINIMUMS = {
@@ -81,6 +82,14 @@ def test_no_duplicate_or_near_duplicate_questions(bank):
         if len(sa & sb) / max(1, len(sa | sb)) > 0.8:
             near.append((a.slug, b.slug))
     assert near == []
+
+
+def test_every_formula_in_the_bank_can_be_read(bank):
+    unreadable = []
+    for q in bank:
+        for text in (q.prompt, q.answer, *q.rubric, *q.hints, *(t for t, _ in q.choices)):
+            unreadable += [f"{q.slug}: {problem}" for problem in math.problems(text)]
+    assert unreadable == []
 
 
 def test_choice_answers_explain_exactly_their_options(bank):

@@ -121,3 +121,16 @@ def test_the_authoring_preview_lists_unreadable_formulas(alice_client):
     html = response.content.decode()
     assert "could not be read" in html and "$x^$" in html
     assert '<math display="inline">' in html  # the answer's formula renders
+
+
+def test_environments_and_commands_the_converter_draws_wrongly_are_rewritten():
+    html = render_markdown("$$\n\\begin{aligned} a &= b \\\\ c &= d \\end{aligned}\n$$")
+    assert "<mtable" in html and "&amp;" not in html
+    html = render_markdown("$\\arg\\max_x f(x)$")
+    assert "\\arg" not in html and ">arg<" in html
+
+
+def test_an_unknown_command_is_reported_not_drawn_as_its_name():
+    html = render_markdown("$\\notacommand{x}$")
+    assert "math-error" in html
+    assert "unknown command \\notacommand" in math_rendering.problems("$\\notacommand{x}$")[0]

@@ -33,6 +33,16 @@ INLINE_PATTERN = rf"(?<![\\$])\$(?![\s$])([^$\n]{{0,{_LONGEST - 1}}}?[^\s$\\])\$
 _CODE = re.compile(r"```.*?```|~~~.*?~~~|`[^`\n]*`", re.DOTALL)
 
 
+# Environments and commands latex2mathml draws wrongly, as ones it draws right: `aligned` and
+# `gathered` would show their `&` and lose their line breaks; `\arg` would show as text.
+_EQUIVALENTS = [
+    (re.compile(r"\\(begin|end)\{(?:aligned|gathered|align\*?|gather\*?)\}"), r"\\\1{split}"),
+    (re.compile(r"\\arg(?![a-zA-Z])"), r"\\operatorname{arg}"),
+]
+# A command the converter does not know comes out as its own name in an <mi>.
+_UNKNOWN_COMMAND = re.compile(r"<mi>\\([a-zA-Z]+)</mi>")
+
+
 class MathError(ValueError):
     """A formula the converter could not read."""
 
@@ -42,8 +52,10 @@ def to_mathml(latex: str, *, display: bool) -> str:
     latex = latex.strip()
     if not latex:
         raise MathError("the formula is empty")
+    for pattern, replacement in _EQUIVALENTS:
+        latex = pattern.sub(replacement, latex)
     try:
-        return convert(latex, display="block" if display else "inline")
+        mathml = convert(latex, display="block" if display else "inline")
     except RecursionError:
         raise MathError("the formula is nested too deeply") from None
     except Exception as exc:
@@ -52,6 +64,9 @@ def to_mathml(latex: str, *, display: bool) -> str:
         words = re.sub(r"(?<!^)(?=[A-Z])", " ", reason.removesuffix("Error")).lower()
         detail = str(exc).strip()
         raise MathError(f"{words}{': ' + detail[:80] if detail else ''}") from None
+    if unknown := _UNKNOWN_COMMAND.search(mathml):
+        raise MathError(f"unknown command \\{unknown.group(1)[:40]}")
+    return mathml
 
 
 class _Math(InlineProcessor):
