@@ -12,8 +12,11 @@ What a user may type, parsed here once and translated for each database:
 - the last word matches as a prefix while it is being typed ("regul" finds "regularization"),
   unless the query ends with a space.
 
-Order: questions whose title matches come first, then those whose prompt matches, then the
-rest; within each group, by the database's relevance score (bm25 / ts_rank).
+Order: by the database's relevance score (bm25 / ts_rank) with the title weighted 100, the
+prompt 10 and the answer 1, so questions whose title matches come first, then those whose
+prompt matches, then answer-only matches.
+
+Counting the matches (for the page count) needs no score: `count_matches` counts without it.
 """
 
 from __future__ import annotations
@@ -100,34 +103,28 @@ def _fts_expression(query: Query) -> str:
 
 
 def _sqlite(queryset, query: Query):
-    expression = _fts_expression(query)
     # The SQL here is constant; what the user typed only ever travels as a parameter (%s).
-    in_column = f"SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608
     return queryset.extra(  # noqa: S610 - joins the FTS table, which the ORM cannot express
         tables=[FTS_TABLE],
         where=[f"{FTS_TABLE}.rowid = questions_question.id", f"{FTS_TABLE} MATCH %s"],
-        params=[expression],
-        select={
-            # bm25 is smaller for better matches; columns weigh title 10, prompt 3, answer 1.
-            "search_rank": f"-bm25({FTS_TABLE}, 10.0, 3.0, 1.0)",
-            "title_hit": f"questions_question.id IN ({in_column})",
-            "prompt_hit": f"questions_question.id IN ({in_column})",
-        },
-        select_params=[f"{{title}} : ({expression})", f"{{prompt}} : ({expression})"],
+        params=[_fts_expression(query)],
+        # bm25 is smaller for better matches. Column weights 100 (title), 10 (prompt) and 1
+        # (answer) put title matches first, then prompt matches: a column's share of the score
+        # is its weight times a term score that varies by less than 10x between documents.
+        select={"search_rank": f"-bm25({FTS_TABLE}, 100.0, 10.0, 1.0)"},
     )
 
 
 # --- PostgreSQL tsvector ---------------------------------------------------------------------
 
 
-def _tsquery(query: Query, weight: str = "") -> str:
-    """A to_tsquery() text: words ANDed, phrases with <->, exclusions with !; `weight` (A:
-    title, B: prompt, C: answer) limits every term to that part. Terms are letters and digits
-    only (parse() made them so), so nothing the user types is syntax here either."""
+def _tsquery(query: Query) -> str:
+    """A to_tsquery() text: words ANDed, phrases with <->, exclusions with !, the word being
+    typed as a prefix (:*). Terms are letters and digits only (parse() made them so), so
+    nothing the user types is syntax here either."""
 
     def term(word: str, prefix: bool = False) -> str:
-        marks = ("*" if prefix else "") + weight
-        return f"{word}:{marks}" if marks else word
+        return f"{word}:*" if prefix else word
 
     parts = [term(w, query.prefix and i == len(query.words) - 1) for i, w in enumerate(query.words)]
     parts += ["(" + " <-> ".join(term(w) for w in phrase) + ")" for phrase in query.phrases]
@@ -136,17 +133,17 @@ def _tsquery(query: Query, weight: str = "") -> str:
 
 
 def _postgresql(queryset, query: Query):
-    matches = "questions_question.search_vector @@ to_tsquery('english', %s)"
     # The SQL is constant; the query text is a parameter. The column is not a model field.
-    return queryset.extra(  # noqa: S610
-        where=[matches],
+    return queryset.extra(
+        where=["questions_question.search_vector @@ to_tsquery('english', %s)"],
         params=[_tsquery(query)],
+        # Weights for D, C (answer), B (prompt) and A (title), as for SQLite's bm25: title
+        # matches first, then prompt matches, then answer-only ones.
         select={
-            "search_rank": "ts_rank(questions_question.search_vector, to_tsquery('english', %s))",
-            "title_hit": matches,
-            "prompt_hit": matches,
+            "search_rank": "ts_rank('{0, 0.01, 0.1, 1}', questions_question.search_vector, "
+            "to_tsquery('english', %s))"
         },
-        select_params=[_tsquery(query), _tsquery(query, "A"), _tsquery(query, "B")],
+        select_params=[_tsquery(query)],
     )
 
 
@@ -157,7 +154,12 @@ def search(queryset, text: str):
     if query.is_empty:
         return queryset
     ranked = _postgresql if connection.vendor == "postgresql" else _sqlite
-    return ranked(queryset, query).order_by("-title_hit", "-prompt_hit", "-search_rank", "pk")
+    return ranked(queryset, query).order_by("-search_rank", "pk")
+
+
+def count_matches(queryset) -> int:
+    """How many rows a (searched) queryset holds, without computing each row's score."""
+    return queryset.order_by().values("pk").count()
 
 
 # --- Highlighting ----------------------------------------------------------------------------

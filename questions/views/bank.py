@@ -5,6 +5,7 @@ from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from questions import runner, search
@@ -13,6 +14,14 @@ from questions.filters import BankFilterForm
 from questions.models import Card, Draft, Note, Profile, Question
 
 PAGE_SIZE = 25
+
+
+class BankPaginator(Paginator):
+    """Counts the matching rows without ranking them (ranking is for the page's rows)."""
+
+    @cached_property
+    def count(self) -> int:
+        return search.count_matches(self.object_list)
 
 
 def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
@@ -36,7 +45,7 @@ def bank_list(request: HttpRequest) -> HttpResponse:
         .select_related("category")
         .prefetch_related("tags", Prefetch("cards", queryset=my_cards, to_attr="my_cards"))
     )
-    page = Paginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = BankPaginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
     searched = (
         search.parse(form.cleaned_data.get("q") or "")
         if form.is_bound and form.is_valid()
