@@ -118,7 +118,7 @@ def _sqlite(queryset, query: Query):
 # --- PostgreSQL tsvector ---------------------------------------------------------------------
 
 
-def _tsquery(query: Query) -> str:
+def _tsquery(query: Query, *, exclusions: bool = True) -> str:
     """A to_tsquery() text: words ANDed, phrases with <->, exclusions with !, the word being
     typed as a prefix (:*). Terms are letters and digits only (parse() made them so), so
     nothing the user types is syntax here either."""
@@ -128,7 +128,8 @@ def _tsquery(query: Query) -> str:
 
     parts = [term(w, query.prefix and i == len(query.words) - 1) for i, w in enumerate(query.words)]
     parts += ["(" + " <-> ".join(term(w) for w in phrase) + ")" for phrase in query.phrases]
-    parts += [f"!{w}" for w in query.excluded]
+    if exclusions:
+        parts += [f"!{w}" for w in query.excluded]
     return " & ".join(parts)
 
 
@@ -143,7 +144,9 @@ def _postgresql(queryset, query: Query):
             "search_rank": "ts_rank('{0, 0.01, 0.1, 1}', questions_question.search_vector, "
             "to_tsquery('english', %s))"
         },
-        select_params=[_tsquery(query)],
+        # Scored on the wanted terms only: ts_rank's score of an AND that holds a negation
+        # does not follow the weights.
+        select_params=[_tsquery(query, exclusions=False)],
     )
 
 
