@@ -19,6 +19,14 @@ RESULTS_CAP = 4_000_000  # bytes of the harness' JSON report read back
 MAX_REPORTED_TESTS = 200
 NAME_CAP = 200
 MESSAGE_CAP = 4000
+# A failing test's details (harness.py): the failed assert, what was called, expected, returned
+# and printed. The harness keeps each below these; anything longer is not its report.
+DETAIL_KEYS = frozenset({
+    "assertion", "message", "call", "expected", "got", "left", "right", "tolerance",
+    "difference", "printed",
+})  # fmt: skip
+DETAIL_CAP = 1_000
+PRINTED_CAP = 2_200
 
 
 @dataclass
@@ -27,6 +35,9 @@ class TestResult:
     passed: bool
     message: str = ""
     ms: float = 0.0
+    # Optional, for a failing test: {"assertion": ..., "call": ..., "expected": ..., "got": ...,
+    # "tolerance": ..., "printed": ...} (DETAIL_KEYS). Results stored before details have none.
+    details: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,7 +81,7 @@ class InvalidReport(ValueError):
 
 
 INVALID_REPORT = "The run produced an invalid report: its results cannot be trusted or shown."
-MAX_REPORT_DEPTH = 3  # {"tests": [{...}]}
+MAX_REPORT_DEPTH = 4  # {"tests": [{..., "details": {...}}]}
 # A JSON string, or an unterminated one up to the end (so every scan stays linear).
 _JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*(?:"|\\?\Z)', re.DOTALL)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
@@ -98,10 +109,26 @@ def _clean_text(value, cap: int) -> str:
     return value.encode("utf-8", "replace").decode("utf-8")[:cap]
 
 
+def _details(value) -> dict[str, str]:
+    """A test's details: known keys only, each a string within its cap (else not the harness')."""
+    if type(value) is not dict or not value.keys() <= DETAIL_KEYS:
+        raise InvalidReport("details is not an object of known fields")
+    details = {}
+    for key, text in value.items():
+        cap = PRINTED_CAP if key == "printed" else DETAIL_CAP
+        if type(text) is not str or len(text) > cap:
+            raise InvalidReport(f"details.{key} is not a string of at most {cap} characters")
+        details[key] = _clean_text(text, cap)
+    return details
+
+
 def _number(value) -> float:
     if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
         raise InvalidReport("not a finite, non-negative number")
     return round(float(value), 2)
+
+
+_FIELDS = {"name", "passed", "message", "ms"}
 
 
 def parse_report(raw: bytes) -> tuple[list[TestResult], str]:
@@ -128,7 +155,7 @@ def parse_report(raw: bytes) -> tuple[list[TestResult], str]:
         _number(report["load_ms"])
     tests = []
     for item in items:
-        if type(item) is not dict or item.keys() != {"name", "passed", "message", "ms"}:
+        if type(item) is not dict or not _FIELDS <= item.keys() <= _FIELDS | {"details"}:
             raise InvalidReport("not a test result")
         if type(item["passed"]) is not bool:
             raise InvalidReport("passed is not a boolean")
@@ -138,6 +165,7 @@ def parse_report(raw: bytes) -> tuple[list[TestResult], str]:
                 item["passed"],
                 _clean_text(item["message"], MESSAGE_CAP),
                 _number(item["ms"]),
+                _details(item["details"]) if "details" in item else {},
             )
         )
     return tests, "" if error is None else _clean_text(error, MESSAGE_CAP)
