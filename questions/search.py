@@ -160,9 +160,9 @@ def search(queryset, text: str):
     return ranked(queryset, query).order_by("-search_rank", "pk")
 
 
-def count_matches(queryset) -> int:
-    """How many rows a (searched) queryset holds, without computing each row's score."""
-    return queryset.order_by().values("pk").count()
+def count_matches(queryset, up_to: int) -> int:
+    """How many rows a (searched) queryset holds, at most `up_to`, without scoring them."""
+    return queryset.order_by().values("pk")[:up_to].count()
 
 
 # --- Highlighting ----------------------------------------------------------------------------

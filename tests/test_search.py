@@ -134,3 +134,14 @@ def test_the_database_keeps_its_own_search_index():
             # Django rebuilds SQLite tables for some schema changes, dropping their triggers:
             # a later migration that does so must reinstall them (see migration 0009).
             assert triggers == [f"{search.FTS_TABLE}_{n}" for n in ("delete", "insert", "update")]
+
+
+def test_a_huge_result_is_counted_up_to_a_bound(alice_client, bank, monkeypatch):
+    from questions.views import bank as bank_views
+
+    monkeypatch.setattr(bank_views, "MAX_COUNTED", 2)
+    response = alice_client.get(reverse("questions:list"), {"q": "regularization"})
+    assert "2+ questions" in response.content.decode()
+    assert response.context["page"].paginator.num_pages == 1
+    response = alice_client.get(reverse("questions:list"), {"q": "halve"})
+    assert "1 question" in response.content.decode()

@@ -14,14 +14,38 @@ from questions.filters import BankFilterForm
 from questions.models import Card, Draft, Note, Profile, Question
 
 PAGE_SIZE = 25
+# Matches are counted up to here ("1,000+ questions"): counting every match of a common word
+# in a large bank costs as much as ranking them, and nobody pages past 40 pages of results.
+MAX_COUNTED = 1000
 
 
 class BankPaginator(Paginator):
-    """Counts the matching rows without ranking them (ranking is for the page's rows)."""
+    """Pages of a filtered (and maybe searched) list of questions, in two light steps: count
+    the matches without scoring them, then order only their ids, so the database sorts small
+    rows, not whole questions; the page's questions are then loaded by id from `rows`."""
+
+    def __init__(self, object_list, per_page, *, rows):
+        super().__init__(object_list, per_page)
+        self.rows = rows
+
+    @cached_property
+    def _counted(self) -> int:
+        return search.count_matches(self.object_list, up_to=MAX_COUNTED + 1)
 
     @cached_property
     def count(self) -> int:
-        return search.count_matches(self.object_list)
+        return min(self._counted, MAX_COUNTED)
+
+    @property
+    def more_than_counted(self) -> bool:
+        return self._counted > MAX_COUNTED
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        loaded = {question.pk: question for question in self.rows.filter(pk__in=ids)}
+        return self._get_page([loaded[pk] for pk in ids if pk in loaded], number, self)
 
 
 def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
@@ -40,12 +64,13 @@ def bank_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, user=request.user, hide_difficulty=profile.hide_difficulty
     )
     my_cards = Card.objects.filter(user=request.user)
-    questions = form.apply(
+    rows = (
         Question.objects.visible_to(request.user)
         .select_related("category")
         .prefetch_related("tags", Prefetch("cards", queryset=my_cards, to_attr="my_cards"))
     )
-    page = BankPaginator(questions, PAGE_SIZE).get_page(request.GET.get("page"))
+    questions = form.apply(Question.objects.visible_to(request.user))
+    page = BankPaginator(questions, PAGE_SIZE, rows=rows).get_page(request.GET.get("page"))
     searched = (
         search.parse(form.cleaned_data.get("q") or "")
         if form.is_bound and form.is_valid()
