@@ -311,4 +311,4 @@ def test_complexity_must_look_like_big_o_and_belongs_to_coding_questions():
     bad = CODING.replace("tags: [warmup]", "tags: [warmup]\ncomplexity: fast")
     assert "complexity must look like O(n log n)" in str(error_of(bad, "coding/add-two.md"))
     flash = FLASHCARD.replace("---\n", "---\ncomplexity: O(n)\n", 1)
-    assert "only coding questions take a complexity" in str(error_of(flash))
+    assert "only coding and review questions take a complexity" in str(error_of(flash))

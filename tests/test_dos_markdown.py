@@ -154,7 +154,8 @@ def test_code_at_the_largest_allowed_size_is_quick():
 
 
 def stock_markdown(highlight: bool = True) -> markdown.Markdown:
-    """The pipeline as it was before the hardening: stock processors throughout."""
+    """The pipeline as it was before the hardening: stock processors throughout (with the
+    formulas, which are not part of the hardening)."""
     extensions: list = ["fenced_code", "tables", "sane_lists"]
     if highlight:
         extensions.append(
@@ -164,6 +165,7 @@ def stock_markdown(highlight: bool = True) -> markdown.Markdown:
     md.preprocessors.deregister("html_block")
     md.inlinePatterns.deregister("html")
     md.preprocessors.register(rendering.ListAfterParagraph(md), "list_after_paragraph", 20)
+    rendering.math.register(md)
     return md
 
 

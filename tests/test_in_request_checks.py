@@ -58,6 +58,7 @@ def test_an_import_stops_checking_when_its_time_budget_is_spent(alice, monkeypat
     limits = importing.Limits(check_seconds=0.3)
     plan = importing.read_upload("code.zip", make_zip(files), user=alice, limits=limits)
     assert [str(e) for e in plan.errors] == [
-        "upload: only 2 of 5 coding questions could be checked in the time one upload may take; "
+        "upload: only 2 of 5 coding and review questions could be checked in the time one upload "
+        "may take; "
         "import the others in a separate file."
     ]
