@@ -1,6 +1,20 @@
+import zoneinfo
+from functools import cache
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+
+
+@cache
+def known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_timezone(name: str) -> None:
+    if name and name not in known_timezones():
+        raise ValidationError(f"“{name}” is not a time zone name such as Europe/London.")
 
 
 class Profile(models.Model):
@@ -36,6 +50,14 @@ class Profile(models.Model):
         default=10,
         validators=[MaxValueValidator(200)],
         help_text="How many questions you have never seen may be introduced each day.",
+    )
+
+    timezone = models.CharField(
+        "time zone",
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="Dates and times are shown in this zone. Empty: your browser's.",
     )
 
     def __str__(self) -> str:

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 
+from .practice import Rating
 from .question import Question
 from .taxonomy import Round
 
@@ -37,6 +38,10 @@ class MockInterview(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     rated_at = models.DateTimeField(null=True, blank=True)
     score = models.FloatField(null=True, blank=True)
+    # The question on screen and since when: moving to another question (a POST) adds the time
+    # on this one to its item, so per-question times are the server's, and survive a reload.
+    current_position = models.PositiveSmallIntegerField(default=0)
+    current_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
@@ -57,11 +62,33 @@ class MockInterview(models.Model):
 
 
 class MockItem(models.Model):
+    """One question of a mock: a main question, or a follow-up the interviewer asks after one.
+
+    What the user gave is kept by kind: `answer` is the spoken or written answer (a review
+    question's explanation), `code` the code of a coding question or a review question's fix,
+    `test_code` a review question's catching test, `picks` the options chosen, `sections` a
+    design answer by heading. Code runs made during the mock point here (CodeRun.mock_item).
+    """
+
     mock = models.ForeignKey(MockInterview, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+")
     position = models.PositiveSmallIntegerField()
+    # The round this question belongs to in an onsite of several rounds (null: the mock's).
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="follow_ups"
+    )
+    follow_ups_shown_at = models.DateTimeField(null=True, blank=True)
     answer = models.TextField(blank=True)
-    rating = models.PositiveSmallIntegerField(null=True, blank=True)
+    code = models.TextField(blank=True)
+    test_code = models.TextField(blank=True)
+    picks = models.JSONField(default=list, blank=True)
+    sections = models.JSONField(default=dict, blank=True)
+    seconds_spent = models.PositiveIntegerField(default=0)
+    rubric_ticked = models.JSONField(default=list, blank=True)  # rubric point positions
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices, null=True, blank=True)
 
     class Meta:
         ordering = ["position"]

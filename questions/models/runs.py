@@ -34,6 +34,14 @@ class CodeRun(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="code_runs"
     )
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="code_runs")
+    # A run made inside a mock interview belongs to that mock's question, not to the draft.
+    mock_item = models.ForeignKey(
+        "questions.MockItem",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="code_runs",
+    )
     kind = models.CharField(max_length=8, choices=Kind.choices)
     code = models.TextField()  # the code run; for a catch run, the user's test
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.QUEUED)
