@@ -7,6 +7,8 @@ from questions.views import (
     code,
     dashboard,
     mock,
+    mock_debrief,
+    mock_run,
     practice,
     settings,
     transfer,
@@ -36,9 +38,9 @@ urlpatterns = [
     path("mock/", mock.mock_list, name="mock_list"),
     path("mock/start/", mock.mock_start, name="mock_start"),
     path("mock/<int:mock_id>/", mock.mock_detail, name="mock_detail"),
-    path("mock/<int:mock_id>/answer/<int:position>/", mock.mock_answer, name="mock_answer"),
-    path("mock/<int:mock_id>/finish/", mock.mock_finish, name="mock_finish"),
-    path("mock/<int:mock_id>/rate/", mock.mock_rate, name="mock_rate"),
+    path("mock/<int:mock_id>/answer/<int:position>/", mock_run.mock_answer, name="mock_answer"),
+    path("mock/<int:mock_id>/finish/", mock_run.mock_finish, name="mock_finish"),
+    path("mock/<int:mock_id>/rate/", mock_debrief.mock_rate, name="mock_rate"),
     # The user's preferences
     path("settings/", settings.user_settings, name="settings"),
     # My questions, import and export
