@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from questions import readiness, runner, scheduling
 from questions.forms import RatingForm
+from questions.grading import suggested_rating
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.models.question import visible_q
 from questions.queue import Scope, next_in_queue, parse_scope
@@ -125,6 +126,14 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
     return context
 
 
+def counts_in_words(counts: dict[str, int]) -> str:
+    """'2 Good', '2 Good and 1 Hard', '1 Again, 2 Good and 1 Easy': the non-zero counts."""
+    parts = [f"{n} {label}" for label, n in counts.items() if n]
+    if len(parts) < 2:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
 def _summary(user, scope: Scope, started: int) -> dict:
     since = datetime.fromtimestamp(started, UTC)
     # Tuples of the four values shown, not model rows: a session can hold hundreds.
@@ -136,7 +145,9 @@ def _summary(user, scope: Scope, started: int) -> dict:
             via="question__",
         )
         .order_by("-reviewed_at")
-        .values_list("rating", "scheduled_due", "question__slug", "question__title")[:200]
+        .values_list(
+            "rating", "scheduled_due", "reviewed_at", "question__slug", "question__title"
+        )[:200]
     )
     by_rating = {label: 0 for label in Rating.labels}
     for rating, *_ in reviews:
@@ -145,13 +156,15 @@ def _summary(user, scope: Scope, started: int) -> dict:
     return {
         "count": len(reviews),
         "by_rating": by_rating,
+        "in_words": counts_in_words(by_rating),
         "reviews": [
             {
                 "question": {"slug": slug, "title": title},
                 "rating": Rating(rating).label,
-                "comes_back": scheduling.humanize(due - now) if due > now else "now",
+                # What the rating scheduled, as its button said, not what is left of it now.
+                "comes_back": scheduling.humanize(due - reviewed_at),
             }
-            for rating, due, slug, title in reviews[:50]
+            for rating, due, reviewed_at, slug, title in reviews[:50]
         ],
         "next_due": Card.objects.filter(user=user, suspended=False, reps__gt=0, due__gt=now)
         .order_by("due")
@@ -210,19 +223,6 @@ def _graded_review(user, question: Question, code: str, test_code: str) -> dict:
     return outcome
 
 
-def _suggested_rating(outcome: dict) -> int | None:
-    if "caught" in outcome or "fixed" in outcome:
-        checks = outcome.get("caught", False) + outcome.get("fixed", False)
-        return (Rating.AGAIN, Rating.HARD, Rating.GOOD)[checks]
-    if "correct" in outcome:
-        return Rating.GOOD if outcome["correct"] else Rating.AGAIN
-    if "all_passed" in outcome:
-        if outcome["all_passed"]:
-            return Rating.GOOD
-        return Rating.HARD if outcome["passed"] else Rating.AGAIN
-    return None
-
-
 @require_POST
 def practice_reveal(request: HttpRequest) -> HttpResponse:
     posted = _read_shown_card(request, require_rating=False)
@@ -236,7 +236,7 @@ def practice_reveal(request: HttpRequest) -> HttpResponse:
     choices = list(question.choices.all())
     outcome = _graded(request.user, question, choices, data)
     intervals = scheduling.preview(card, now, profile.desired_retention)
-    suggested = _suggested_rating(outcome)
+    suggested = suggested_rating(outcome)
     context = {
         "scope": scope,
         "started": data["started"],
