@@ -87,4 +87,4 @@ def test_mock_submits_itself_when_time_runs_out(logged_in_page, live_server, ali
     page.get_by_role("heading", name="Model answer").wait_for(timeout=15_000)
     mock.refresh_from_db()
     assert mock.finished_at is not None
-    assert mock.items.get().answer == "last words"
+    assert mock.items.get(follow_up_of=None).answer == "last words"

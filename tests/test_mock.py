@@ -29,7 +29,7 @@ def test_ml_depth_mock_has_six_questions_across_categories_and_45_minutes(alice)
     ml_depth_pool()
     now = datetime.now(UTC)
     mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), now, random.Random(1))
-    items = list(mock.items.select_related("question__category"))
+    items = list(mock.items.filter(follow_up_of=None).select_related("question__category"))
     assert len(items) == 6
     assert len({i.question.category.slug for i in items}) == 4
     assert mock.ends_at - mock.started_at == timedelta(minutes=45)
@@ -49,7 +49,7 @@ def test_coding_mock_is_two_coding_problems(alice):
         )
     make_question(slug="flash", category="ml-coding", rounds=["coding"])
     mock = mocks.start(alice, Round.objects.get(slug="coding"), datetime.now(UTC))
-    assert [i.question.kind for i in mock.items.all()] == ["coding", "coding"]
+    assert [i.question.kind for i in mock.items.filter(follow_up_of=None)] == ["coding", "coding"]
 
 
 def test_due_and_weak_questions_come_first(alice):
@@ -267,3 +267,114 @@ def test_a_question_made_private_after_the_mock_began_disappears_from_it(alice_c
         "mine"
     ]
     assert not MockItem.objects.filter(answer__in=["x", "late"]).exists()
+
+
+def test_follow_ups_share_tags_are_as_hard_or_harder_and_never_repeat(alice):
+    main = make_question(
+        slug="attention",
+        category="nlp",
+        rounds=["ml-depth"],
+        tags=["attention"],
+        difficulty="medium",
+    )
+    harder = make_question(slug="multi-head", category="nlp", tags=["attention"], difficulty="hard")
+    same = make_question(
+        slug="kv-cache", category="vision", tags=["attention"], difficulty="medium"
+    )
+    make_question(slug="easier", category="nlp", tags=["attention"], difficulty="easy")
+    make_question(slug="unrelated", category="recsys", tags=["ranking"], difficulty="hard")
+    make_question(
+        slug="coding-one",
+        category="nlp",
+        tags=["attention"],
+        difficulty="hard",
+        kind="coding",
+        language="python",
+        starter="def f():\n    pass\n",
+        solution="def f():\n    return 1\n",
+        tests="def test_example():\n    assert f() == 1\n",
+    )
+    follow_ups = mocks.choose_follow_ups(alice, [main], random.Random(0))
+    # Spoken questions only, sharing the tag, never easier; the harder one first.
+    assert [q.slug for q in follow_ups[main.pk]] == ["multi-head", "kv-cache"]
+    assert harder.kind == same.kind == "flashcard"
+
+
+def test_follow_ups_are_items_after_the_main_questions(alice):
+    ml_depth_pool()
+    make_question(slug="drill-down", category="nlp", tags=["general"], difficulty="hard")
+    mock = mocks.start(
+        alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC), random.Random(2)
+    )
+    items = list(mock.items.all())
+    main = mocks.main_items(items)
+    follow_ups = mocks.follow_ups_by_parent(items)
+    assert [i.position for i in main] == list(range(6))
+    assert min(i.position for group in follow_ups.values() for i in group) == 6
+    asked = [i.question_id for group in follow_ups.values() for i in group]
+    assert len(asked) == len(set(asked)) and not set(asked) & {i.question_id for i in main}
+    assert all(i.follow_ups_shown_at is None for i in main)
+
+
+def test_a_suspended_question_is_never_a_follow_up(alice):
+    main = make_question(slug="main", category="nlp", rounds=["ml-depth"], tags=["t"])
+    hidden = make_question(slug="hidden", category="nlp", tags=["t"])
+    Card.objects.create(user=alice, question=hidden, suspended=True)
+    assert mocks.choose_follow_ups(alice, [main], random.Random(0))[main.pk] == []
+
+
+def test_onsite_runs_the_tracks_onsite_rounds_back_to_back(alice):
+    from questions.models import Profile, Track
+
+    ml_depth_pool()
+    for i in range(3):
+        make_question(
+            slug=f"code-{i}",
+            category="coding",
+            rounds=["coding"],
+            kind="coding",
+            language="python",
+            starter="def f():\n    pass\n",
+            solution="def f():\n    return 1\n",
+            tests="def test_example():\n    assert f() == 1\n",
+        )
+    make_question(slug="design", category="system-design", rounds=["system-design"], kind="design")
+    profile = Profile.objects.create(user=alice, track=Track.objects.get(slug="phd"))
+    options = {value: fmt for value, _, fmt in mocks.mock_options(profile)}
+    assert options["onsite"].minutes == 45 * 4 and "research-directions" in options
+    now = datetime.now(UTC)
+    mock = mocks.start_from_choice(alice, "onsite", profile, now, random.Random(0))
+    main = mocks.main_items(list(mock.items.select_related("round", "question")))
+    # Research directions has no question here, so its 45 minutes are not on the clock.
+    assert [i.round.slug for i in main] == ["coding"] * 2 + ["ml-depth"] * 6 + ["system-design"]
+    assert mock.name == "Onsite" and mock.ends_at - now == timedelta(minutes=135)
+    assert len({i.question_id for i in main}) == len(main)
+
+
+def test_the_masters_onsite_is_coding_then_ml_depth(alice):
+    from questions.models import Profile
+
+    options = [value for value, _, _ in mocks.mock_options(Profile(user=alice))]
+    assert options == ["screen", "technical-screen", "coding", "ml-depth", "ai-coding", "onsite"]
+    assert mocks.start_from_choice(alice, "onsite", Profile(user=alice), datetime.now(UTC)) == (
+        "There are no questions for an onsite yet."
+    )
+    assert mocks.start_from_choice(alice, "nope", Profile(user=alice), datetime.now(UTC)) == (
+        "Choose a round for the mock interview."
+    )
+
+
+def test_seconds_on_adds_the_open_interval_only_for_the_question_on_screen(alice):
+    ml_depth_pool(1)
+    start = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
+    mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), start, random.Random(0))
+    first, second = mocks.main_items(list(mock.items.all()))[:2]
+    second.seconds_spent = 40
+    later = start + timedelta(seconds=95)
+    assert mocks.seconds_on(first, mock, later) == 95
+    assert mocks.seconds_on(second, mock, later) == 40
+    # Finished (or out of time) stops the clock, whenever the debrief is read.
+    mock.finished_at = start + timedelta(seconds=60)
+    assert mocks.seconds_on(first, mock, start + timedelta(hours=3)) == 60
+    mock.finished_at = None
+    assert mocks.seconds_on(first, mock, start + timedelta(hours=3)) == 45 * 60

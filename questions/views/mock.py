@@ -11,8 +11,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from questions import mock as mocks
-from questions import readiness
-from questions.models import MockInterview, Profile, Round
+from questions.models import MockInterview, Profile
 from questions.views import mock_debrief, mock_run
 from questions.views.mock_access import get_mock_for_user, now_utc
 
@@ -20,19 +19,12 @@ from questions.views.mock_access import get_mock_for_user, now_utc
 @require_GET
 def mock_list(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
-    rounds = readiness.track_rounds(profile)
-    # (value posted, name, format): each round of the track, then the formats within them.
-    formats = [(r.slug, r.name, mocks.format_for(r)) for r in rounds]
-    slugs = {r.slug for r in rounds}
-    formats += [
-        (key, fmt.name, fmt) for key, (slug, fmt) in mocks.EXTRA_FORMATS.items() if slug in slugs
-    ]
     past = MockInterview.objects.filter(user=request.user).select_related("round")[:50]
     return render(
         request,
         "questions/mock_list.html",
         {
-            "formats": formats,
+            "formats": mocks.mock_options(profile),
             "past": past,
             "selected": request.GET.get("round", ""),
             "now": now_utc(),
@@ -42,20 +34,14 @@ def mock_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mock_start(request: HttpRequest) -> HttpResponse:
-    chosen = request.POST.get("round", "")
-    format_key = chosen if chosen in mocks.EXTRA_FORMATS else ""
-    slug = mocks.EXTRA_FORMATS[format_key][0] if format_key else chosen
-    round_ = Round.objects.filter(slug=slug).first()
-    if round_ is None:
-        messages.error(request, "Choose a round for the mock interview.")
+    profile = Profile.for_user(request.user)
+    started = mocks.start_from_choice(
+        request.user, request.POST.get("round", ""), profile, now_utc()
+    )
+    if isinstance(started, str):
+        messages.error(request, started)
         return redirect("questions:mock_list")
-    mock = mocks.start(request.user, round_, now_utc(), format_key=format_key)
-    if mock is None:
-        messages.error(
-            request, f"There are no questions in {round_.name} to build a mock from yet."
-        )
-        return redirect("questions:mock_list")
-    return redirect("questions:mock_detail", mock_id=mock.pk)
+    return redirect("questions:mock_detail", mock_id=started.pk)
 
 
 @require_GET
