@@ -33,6 +33,7 @@ urlpatterns = [
     path("practice/session/", practice.practice_session, name="practice_session"),
     path("practice/reveal/", practice.practice_reveal, name="practice_reveal"),
     path("practice/rate/", practice.practice_rate, name="practice_rate"),
+    path("practice/more-new/", practice.practice_more_new, name="practice_more_new"),
     # Readiness per round and timed mock interviews
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("mock/", mock.mock_list, name="mock_list"),

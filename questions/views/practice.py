@@ -7,6 +7,7 @@ without putting it in a URL; it writes nothing either. Only `rate` writes: one r
 
 from __future__ import annotations
 
+import copy
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
@@ -33,10 +34,19 @@ RATING_HELP = {
     Rating.EASY: "Too easy: show it much later",
 }
 SESSION_TEMPLATE = "questions/practice_session.html"
+# "Add 5 more new questions today": kept in the user's session as [local day, extra], so it
+# belongs to this sign-in and lapses at the user's midnight; the setting itself is unchanged.
+EXTRA_NEW_KEY = "practice_extra_new"
+EXTRA_NEW_STEP = 5
+EXTRA_NEW_MAX = 200
 
 
 def _now() -> datetime:
     return timezone.now().astimezone(UTC)
+
+
+def _today():
+    return timezone.localdate()
 
 
 def _session_url(scope: Scope, started: int) -> str:
@@ -91,9 +101,26 @@ def _started(request: HttpRequest, now: datetime) -> int:
     return min(max(value, 0), int(now.timestamp()) + 1)
 
 
+def _extra_new_today(request: HttpRequest) -> int:
+    """New questions added on top of the daily limit today (in the user's time zone)."""
+    saved = request.session.get(EXTRA_NEW_KEY)
+    if isinstance(saved, list) and len(saved) == 2 and saved[0] == _today().isoformat():
+        return int(saved[1])
+    return 0
+
+
+def _with_extra_new(request: HttpRequest, profile: Profile) -> Profile:
+    extra = _extra_new_today(request)
+    if not extra:
+        return profile
+    raised = copy.copy(profile)  # never saved: the limit in Settings stays as it is
+    raised.new_per_day = profile.new_per_day + extra
+    return raised
+
+
 def _card_context(request, scope: Scope, started: int, now: datetime, profile: Profile) -> dict:
     """Everything the session page shows: the next card, or the session summary."""
-    state = next_in_queue(request.user, scope, profile, now)
+    state = next_in_queue(request.user, scope, _with_extra_new(request, profile), now)
     context = {
         "scope": scope,
         "started": started,
@@ -104,6 +131,9 @@ def _card_context(request, scope: Scope, started: int, now: datetime, profile: P
     question = state.question
     if question is None:
         context["summary"] = _summary(request.user, scope, started)
+        context["limit_reached"] = state.has_new and not state.new_left_today
+        context["can_add_new"] = state.new_limit + EXTRA_NEW_STEP <= EXTRA_NEW_MAX
+        context["extra_new_step"] = EXTRA_NEW_STEP
         return context
     question = _get_question_for_user(request, question.slug)
     card = state.card or Card.objects.filter(user=request.user, question=question).first()
@@ -145,9 +175,9 @@ def _summary(user, scope: Scope, started: int) -> dict:
             via="question__",
         )
         .order_by("-reviewed_at")
-        .values_list(
-            "rating", "scheduled_due", "reviewed_at", "question__slug", "question__title"
-        )[:200]
+        .values_list("rating", "scheduled_due", "reviewed_at", "question__slug", "question__title")[
+            :200
+        ]
     )
     by_rating = {label: 0 for label in Rating.labels}
     for rating, *_ in reviews:
@@ -314,6 +344,24 @@ def practice_rate(request: HttpRequest) -> HttpResponse:
         context = _card_context(request, scope, data["started"], now, profile)
         return render(request, SESSION_TEMPLATE + "#card", context)
     return redirect(_session_url(scope, data["started"]))
+
+
+@require_POST
+def practice_more_new(request: HttpRequest) -> HttpResponse:
+    """Allow EXTRA_NEW_STEP more new questions today, then carry on with the session."""
+    scope = parse_scope(request.POST.get("scope")) or parse_scope("all")
+    now = _now()
+    started = _started(request, now)
+    extra = _extra_new_today(request)
+    profile = Profile.for_user(request.user)
+    if profile.new_per_day + extra + EXTRA_NEW_STEP <= EXTRA_NEW_MAX:
+        request.session[EXTRA_NEW_KEY] = [_today().isoformat(), extra + EXTRA_NEW_STEP]
+    else:
+        messages.error(request, f"At most {EXTRA_NEW_MAX} new questions a day.")
+    if request.htmx:
+        context = _card_context(request, scope, started, now, profile)
+        return render(request, SESSION_TEMPLATE + "#card", context)
+    return redirect(_session_url(scope, started))
 
 
 def _duration_ms(shown_at_ms: int, now: datetime) -> int | None:
