@@ -174,7 +174,7 @@ def line_chart(
                     x(d),
                     y(v),
                     name,
-                    v,
+                    f"{v:.0f}",
                     f"{d:%d %b}",
                 )
             )
@@ -200,3 +200,130 @@ def line_chart(
         or "No history yet."
     )
     return _svg(width, height, title, escape(desc), "".join(parts), "chart-lines")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def time_per_question(
+    rows: list[tuple[str, int, str]], even_share: int | None, title: str
+) -> SafeString:
+    """Horizontal bars of seconds per question, each under its label; `rows` are (label,
+    seconds, seconds in words). A dashed line marks an even share of the time allowed.
+
+    Narrow on purpose (340 units): on a 390 px phone it is drawn near 1:1, so its 12-unit
+    labels stay above 11 px; the stylesheet caps its width on a desktop."""
+    width, top, row_h, right = 340, 4, 42, 72
+    peak = max([seconds for _, seconds, _ in rows] + [even_share or 0, 1])
+
+    def x(seconds: float) -> float:
+        return (width - right) * seconds / peak
+
+    parts = []
+    for i, (label, seconds, words) in enumerate(rows):
+        y = top + i * row_h
+        parts.append(
+            format_html(
+                '<text class="mock-chart-label" x="0" y="{}">{}</text>'
+                '<rect class="bar" x="0" y="{}" width="{}" height="14" rx="2">'
+                "<title>{}: {}</title></rect>"
+                '<text class="mock-chart-value" x="{}" y="{}">{}</text>',
+                _n(y + 13),
+                _clip(label, 46),
+                _n(y + 19),
+                _n(max(x(seconds), 2)),
+                label,
+                words,
+                _n(max(x(seconds), 2) + 5),
+                _n(y + 31),
+                words,
+            )
+        )
+    bottom = top + row_h * len(rows)
+    if even_share:
+        parts.append(
+            format_html(
+                '<line class="even-share" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="mock-chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
+                _n(x(even_share)),
+                _n(x(even_share)),
+                top + 16,
+                bottom,
+                _n(x(even_share)),
+                bottom + 14,
+                "end" if x(even_share) > width / 2 else "start",
+                "even share of the time",
+            )
+        )
+        bottom += 18
+    desc = "; ".join(f"{label}: {words}" for label, _, words in rows) or "No questions."
+    return _svg(width, bottom + 2, title, desc, "".join(parts), "chart-mock chart-time")
+
+
+def score_history(points: list[tuple[str, str, float]], title: str) -> SafeString:
+    """Scores (0-100) in the order they were taken, one dot each: `points` are (when, name,
+    score). Spaced by order, not by date, so two mocks on one day stay apart. Narrow like
+    time_per_question, so its labels stay readable on a phone."""
+    width, height, left, right, top, bottom = 340, 160, 30, 12, 8, 24
+    plot_w = width - left - right
+
+    def x(i: int) -> float:
+        return left + (plot_w * i / (len(points) - 1) if len(points) > 1 else plot_w / 2)
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - value / 100)
+
+    parts = []
+    for level in (0, 50, 100):
+        parts.append(
+            format_html(
+                '<line class="grid" x1="{}" x2="{}" y1="{}" y2="{}"/>'
+                '<text class="mock-chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                left,
+                width - right,
+                _n(y(level)),
+                _n(y(level)),
+                left - 5,
+                _n(y(level) + 4),
+                level,
+            )
+        )
+    if len(points) > 1:
+        path = " ".join(
+            f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(score):.1f}"
+            for i, (_, _, score) in enumerate(points)
+        )
+        parts.append(format_html('<path class="score-line" d="{}"/>', path))
+    for i, (when, name, score) in enumerate(points):
+        parts.append(
+            format_html(
+                '<circle class="score-dot" cx="{}" cy="{}" r="4"><title>{}, {}: {}/100</title></circle>',
+                _n(x(i)),
+                _n(y(score)),
+                name,
+                when,
+                f"{score:.0f}",
+            )
+        )
+    if points:
+        parts.append(
+            format_html(
+                '<text class="mock-chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
+                _n(x(0)),
+                height - 5,
+                "start" if len(points) > 1 else "middle",
+                points[0][0],
+            )
+        )
+    if len(points) > 1:
+        parts.append(
+            format_html(
+                '<text class="mock-chart-label" x="{}" y="{}" text-anchor="end">{}</text>',
+                _n(x(len(points) - 1)),
+                height - 5,
+                points[-1][0],
+            )
+        )
+    desc = "; ".join(f"{name}, {when}: {score:.0f}" for when, name, score in points)
+    return _svg(width, height, title, desc or "No scores yet.", "".join(parts), "chart-mock")

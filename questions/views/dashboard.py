@@ -94,10 +94,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "history_chart": charts.line_chart(
             series, today - timedelta(days=HISTORY_DAYS), today, "Readiness per round, last 90 days"
         ),
+        # The legend gives each round's recall now (the chart's last point is the last day
+        # practised), so it is labelled apart from the round figures, which may be for the
+        # interview day.
         "series": [
-            (index % 7, name, points[-1][1] if points else None)
-            for index, (name, points) in enumerate(series)
+            (index % 7, item.round.name, 100 * item.recall_now if item.practised else None)
+            for index, item in enumerate(items)
         ],
+        "for_interview_day": any(item.recall_at_date is not None for item in items),
         "streak": _streak(set(per_day), today),
         "active_days": len(per_day),
         "total_reviews": activity.total,
