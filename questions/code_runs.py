@@ -28,7 +28,7 @@ from django.tasks import default_task_backend
 from django.utils import timezone
 
 from questions import review, runner, throttle
-from questions.models import Card, CodeRun, Draft, Question
+from questions.models import Card, CodeRun, Draft, MockItem, Question
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,13 @@ WORKER_DIED = (
 )
 
 
-def submit(user, question: Question, code: str, kind: str) -> CodeRun | str:
-    """Queue a run of `code`; returns it, or a refusal message (nothing queued)."""
+def submit(
+    user, question: Question, code: str, kind: str, mock_item: MockItem | None = None
+) -> CodeRun | str:
+    """Queue a run of `code`; returns it, or a refusal message (nothing queued).
+
+    A run made in a mock interview belongs to that mock's item and leaves the user's draft alone.
+    """
     pending = CodeRun.objects.filter(user=user).pending().count()
     if pending >= MAX_PENDING_PER_USER:
         # Refused before the per-minute count, so a refusal does not spend the user's budget.
@@ -54,7 +59,9 @@ def submit(user, question: Question, code: str, kind: str) -> CodeRun | str:
         )
     if refusal := throttle.count_run(user.pk, int(time.time() // 60)):
         return refusal
-    run = CodeRun.objects.create(user=user, question=question, code=code, kind=kind)
+    run = CodeRun.objects.create(
+        user=user, question=question, code=code, kind=kind, mock_item=mock_item
+    )
     from questions import tasks  # the task module imports this one
 
     try:
@@ -135,15 +142,17 @@ def _finish(run: CodeRun, attempt: int, *, status: str, result=None, error: str 
         ).update(status=status, result=result, error=error, finished_at=timezone.now())
         if not recorded or result is None:
             return
-        # The user's latest run, for the practice page's suggested rating and the solved flag.
-        latest = {"code_sha": Draft.code_sha(run.code), "result": result}
-        if run.kind == CodeRun.Kind.CATCH:
-            defaults = {"last_catch": latest}
-        else:
-            defaults = {"last_run": {"kind": run.kind, **latest}}
-        Draft.objects.update_or_create(
-            user_id=run.user_id, question_id=run.question_id, defaults=defaults
-        )
+        # The user's latest run, for the practice page's suggested rating and the solved flag;
+        # a mock's run is kept on its item (CodeRun.mock_item), not in the practice draft.
+        if run.mock_item_id is None:
+            latest = {"code_sha": Draft.code_sha(run.code), "result": result}
+            if run.kind == CodeRun.Kind.CATCH:
+                defaults = {"last_catch": latest}
+            else:
+                defaults = {"last_run": {"kind": run.kind, **latest}}
+            Draft.objects.update_or_create(
+                user_id=run.user_id, question_id=run.question_id, defaults=defaults
+            )
         # A review question counts as practised once the user's test caught the flaw or their
         # fix passed every test; a coding question once its Submit passed.
         if (run.kind == CodeRun.Kind.SUBMIT and result["all_passed"]) or result.get("caught"):

@@ -40,6 +40,13 @@ urlpatterns = [
     path("mock/start/", mock.mock_start, name="mock_start"),
     path("mock/<int:mock_id>/", mock.mock_detail, name="mock_detail"),
     path("mock/<int:mock_id>/answer/<int:position>/", mock_run.mock_answer, name="mock_answer"),
+    path("mock/<int:mock_id>/move/", mock_run.mock_move, name="mock_move"),
+    path(
+        "mock/<int:mock_id>/follow-ups/<int:position>/",
+        mock_run.mock_follow_ups,
+        name="mock_follow_ups",
+    ),
+    path("mock/<int:mock_id>/run/<int:position>/", mock_run.mock_run_code, name="mock_run"),
     path("mock/<int:mock_id>/finish/", mock_run.mock_finish, name="mock_finish"),
     path("mock/<int:mock_id>/rate/", mock_debrief.mock_rate, name="mock_rate"),
     # The user's preferences

@@ -76,9 +76,9 @@ def test_run_page_hides_answers_and_difficulty_and_autosaves(alice_client, alice
     mock = MockInterview.objects.get(user=alice)
     html = alice_client.get(reverse("questions:mock_detail", args=[mock.pk])).content.decode()
     assert "data-countdown" in html and "Model answer" not in html and "badge-medium" not in html
-    item = mock.items.get(position=2)
+    item = mock.items.get(position=0)  # the question on screen (one at a time)
     response = alice_client.post(
-        reverse("questions:mock_answer", args=[mock.pk, 2]), {"answer-2": "my thoughts"}
+        reverse("questions:mock_answer", args=[mock.pk, 0]), {"answer-0": "my thoughts"}
     )
     assert response.status_code == 200
     item.refresh_from_db()
@@ -249,6 +249,7 @@ def _mock_with_bobs_shared_question(alice, bob):
 def test_a_question_made_private_after_the_mock_began_disappears_from_it(alice_client, alice, bob):
     mock, shared = _mock_with_bobs_shared_question(alice, bob)
     detail = reverse("questions:mock_detail", args=[mock.pk])
+    alice_client.post(reverse("questions:mock_move", args=[mock.pk]), {"to": "1"})
     assert "Secret prompt by Bob" in alice_client.get(detail).content.decode()
     shared.visibility = "private"
     shared.save()
