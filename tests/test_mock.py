@@ -103,30 +103,6 @@ def test_time_out_shows_debrief_without_writing_and_locks_answers(alice_client, 
     assert locked.status_code == 409
 
 
-def test_finish_then_rate_feeds_the_scheduler_once(alice_client, alice):
-    ml_depth_pool(2)
-    alice_client.post(reverse("questions:mock_start"), {"round": "ml-depth"})
-    mock = MockInterview.objects.get(user=alice)
-    positions = list(mock.items.values_list("position", flat=True))
-    alice_client.post(
-        reverse("questions:mock_finish", args=[mock.pk]),
-        {f"answer-{p}": f"answer {p}" for p in positions},
-    )
-    mock.refresh_from_db()
-    assert mock.finished_at is not None
-    ratings = {f"rating-{p}": str(1 + p % 4) for p in positions}
-    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), ratings)
-    alice_client.post(reverse("questions:mock_rate", args=[mock.pk]), ratings)  # double submit
-    assert Review.objects.filter(user=alice).count() == len(positions)
-    mock.refresh_from_db()
-    expected = mocks.score([1 + p % 4 for p in positions])
-    assert mock.score == expected
-    review = Review.objects.get(user=alice, question=mock.items.get(position=0).question)
-    assert review.answer == "answer 0" and review.outcome == {"mock_interview": mock.pk}
-    listing = alice_client.get(reverse("questions:mock_list")).content.decode()
-    assert f"{expected:.0f}/100" in listing
-
-
 def test_rating_needs_every_question(alice_client, alice):
     ml_depth_pool(1)
     mock = mocks.start(
@@ -137,12 +113,6 @@ def test_rating_needs_every_question(alice_client, alice):
     )
     assert "Rate every question" in response.content.decode()
     assert not Review.objects.exists()
-
-
-def test_score_formula():
-    assert mocks.score([1, 4]) == 50.0
-    assert mocks.score([3, 3, 3]) == pytest.approx(66.7)
-    assert mocks.score([]) == 0.0
 
 
 def test_charlie_cannot_see_or_touch_alices_mock(client, alice, charlie):

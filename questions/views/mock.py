@@ -19,15 +19,17 @@ from questions.views.mock_access import get_mock_for_user, now_utc
 @require_GET
 def mock_list(request: HttpRequest) -> HttpResponse:
     profile = Profile.for_user(request.user)
-    past = MockInterview.objects.filter(user=request.user).select_related("round")[:50]
+    past = list(MockInterview.objects.filter(user=request.user).select_related("round")[:50])
+    now = now_utc()
     return render(
         request,
         "questions/mock_list.html",
         {
             "formats": mocks.mock_options(profile),
             "past": past,
+            "score_chart": mock_debrief.past_mocks(past, now),
             "selected": request.GET.get("round", ""),
-            "now": now_utc(),
+            "now": now,
         },
     )
 
