@@ -9,11 +9,12 @@ visit of a day reads the year from the review log once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
 from django.core.cache import cache
 from django.db.models import Count
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from questions.models import Review
 
@@ -28,17 +29,19 @@ class Activity:
 
 def _midnight(day: date) -> datetime:
     # Range filters on the raw timestamp (not __date) so the (user, reviewed_at) index is used.
-    return datetime.combine(day, time.min, tzinfo=UTC)
+    # Days are the user's: midnight in the active time zone (questions/timezones.py).
+    return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
 def _finished_days(user, since: date, today: date) -> tuple[dict[date, int], int]:
-    key = f"activity:{user.pk}:{since.isoformat()}:{today.isoformat()}"
+    zone = timezone.get_current_timezone_name()
+    key = f"activity:{user.pk}:{zone}:{since.isoformat()}:{today.isoformat()}"
     cached = cache.get(key)
     if cached is None:
         before_today = Review.objects.filter(user=user, reviewed_at__lt=_midnight(today))
         per_day = dict(
             before_today.filter(reviewed_at__gte=_midnight(since))
-            .annotate(day=TruncDate("reviewed_at", tzinfo=UTC))
+            .annotate(day=TruncDate("reviewed_at", tzinfo=timezone.get_current_timezone()))
             .values("day")
             .annotate(n=Count("id"))
             .values_list("day", "n")

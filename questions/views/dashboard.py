@@ -12,7 +12,8 @@ from django.views.decorators.http import require_GET
 
 from questions import charts, readiness
 from questions.activity import review_activity
-from questions.models import Card, Profile
+from questions.models import Card
+from questions.timezones import profile_for
 
 HEATMAP_WEEKS = 53
 HEATMAP_CACHE_SECONDS = 3600
@@ -47,9 +48,10 @@ def _next_action(item: readiness.RoundReadiness) -> str:
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now().astimezone(UTC)
-    today = now.date()
+    today = timezone.localdate(now)  # the user's day, in their zone
+    zone = timezone.get_current_timezone()
     user = request.user
-    profile = Profile.for_user(user)
+    profile = profile_for(request)
     rounds = readiness.track_rounds(profile)
     items = readiness.compute(user, rounds, now, profile.interview_date)
     for item in items:
@@ -62,9 +64,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             user=user,
             suspended=False,
             reps__gt=0,
-            due__lt=datetime.combine(today + timedelta(days=DUE_DAYS), time.min, tzinfo=UTC),
+            due__lt=datetime.combine(today + timedelta(days=DUE_DAYS), time.min, tzinfo=zone),
         )
-        .annotate(day=TruncDate("due", tzinfo=UTC))
+        .annotate(day=TruncDate("due", tzinfo=zone))
         .values("day")
         .annotate(n=Count("id"))
         .values_list("day", "n")

@@ -25,6 +25,7 @@ from questions.grading import suggested_rating
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.models.question import visible_q
 from questions.queue import Scope, next_in_queue, parse_scope
+from questions.timezones import profile_for
 from questions.views.bank import _get_question_for_user
 
 RATING_HELP = {
@@ -86,7 +87,7 @@ def practice_home(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "totals": totals,
             "started": int(now.timestamp()),
-            "profile": Profile.for_user(user),
+            "profile": profile_for(request),
         },
     )
 
@@ -120,7 +121,9 @@ def _with_extra_new(request: HttpRequest, profile: Profile) -> Profile:
 
 def _card_context(request, scope: Scope, started: int, now: datetime, profile: Profile) -> dict:
     """Everything the session page shows: the next card, or the session summary."""
-    state = next_in_queue(request.user, scope, _with_extra_new(request, profile), now)
+    # In the user's zone, so the daily new-question limit starts at their midnight.
+    local_now = timezone.localtime(now)
+    state = next_in_queue(request.user, scope, _with_extra_new(request, profile), local_now)
     context = {
         "scope": scope,
         "started": started,
@@ -210,7 +213,7 @@ def practice_session(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That practice scope does not exist; showing everything instead.")
         scope = parse_scope("all")
     now = _now()
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     context = _card_context(request, scope, _started(request, now), now, profile)
     template = SESSION_TEMPLATE + ("#card" if request.htmx else "")
     return render(request, template, context)
@@ -314,7 +317,7 @@ def _read_shown_card(request: HttpRequest, *, require_rating: bool):
             content_type="text/plain; charset=utf-8",
         )
     question = _get_question_for_user(request, form.cleaned_data["question"])
-    return form.cleaned_data, question, Profile.for_user(request.user), _now()
+    return form.cleaned_data, question, profile_for(request), _now()
 
 
 @require_POST
@@ -353,7 +356,7 @@ def practice_more_new(request: HttpRequest) -> HttpResponse:
     now = _now()
     started = _started(request, now)
     extra = _extra_new_today(request)
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     if profile.new_per_day + extra + EXTRA_NEW_STEP <= EXTRA_NEW_MAX:
         request.session[EXTRA_NEW_KEY] = [_today().isoformat(), extra + EXTRA_NEW_STEP]
     else:
