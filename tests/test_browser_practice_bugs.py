@@ -6,6 +6,8 @@ Set PREP_SCREENSHOTS=<dir> to keep screenshots of the session summary (phone and
 light and dark) for a look by eye."""
 
 import os
+import re
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -100,3 +102,39 @@ def test_a_session_at_the_daily_limit_says_so_and_adds_more(logged_in_page, live
     page.get_by_role("heading", name="What is a learning rate?").wait_for()
     assert "5 new left today" in page.locator(".queue-status").inner_text()
     assert Profile.objects.get(user=alice).new_per_day == 1
+
+
+@pytest.mark.browser_context_args(timezone_id="Asia/Tokyo")
+def test_times_follow_the_browsers_time_zone(logged_in_page, live_server, alice):
+    """app.js reports the zone in a cookie; later pages show times in it."""
+    seed_loop()
+    make_question(slug="tokyo-card", title="What is a learning rate?")
+    page = logged_in_page
+    assert {"name": "tz", "value": "Asia/Tokyo"}.items() <= next(
+        c for c in page.context.cookies() if c["name"] == "tz"
+    ).items()
+    page.goto(f"{live_server.url}/settings/")
+    assert "it says Asia/Tokyo." in page.locator("main").inner_text()
+    _screenshots(page, "settings")
+
+    page.goto(f"{live_server.url}/practice/session/?scope=all&started=0")
+    page.keyboard.press("Space")
+    page.get_by_role("heading", name="Model answer").wait_for()
+    page.keyboard.press("3")
+    page.get_by_role("heading", name="Session complete").wait_for()
+    assert "JST." in page.get_by_text("Your next review is due").inner_text()
+
+    page.goto(f"{live_server.url}/settings/")
+    page.get_by_label("Time zone").fill("Europe/Paris")
+    page.get_by_role("button", name="Save settings").click()
+    page.get_by_text("Settings saved.").wait_for()
+    page.goto(f"{live_server.url}/q/tokyo-card/")
+    next_review = page.get_by_text("next review").inner_text()
+    assert re.search(r"\d\d:\d\d CES?T\.", next_review)  # Settings win over the browser
+    day = date.today() + timedelta(days=40)
+    Profile.objects.filter(user=alice).update(interview_date=day)
+    page.goto(f"{live_server.url}/dashboard/")
+    figure = page.locator(".round-card", has_text="Technical screen").locator(".round-figure")
+    assert f"/100 on {day.day} {day:%b}, your interview day" in figure.inner_text()
+    assert " now" in page.locator(".legend").inner_text()
+    _screenshots(page, "dashboard")
