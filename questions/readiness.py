@@ -20,11 +20,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from questions.content_cache import bank_version
 from questions.models import Card, Question, ReadinessSnapshot, Round, Track
@@ -216,7 +217,8 @@ def compute(
 def _target_time(now: datetime, interview_date: date | None) -> datetime | None:
     if interview_date is None:
         return None
-    moment = datetime.combine(interview_date, time(9, 0), tzinfo=UTC)
+    # 09:00 on the interview day in the user's zone (the request's, see questions/timezones.py).
+    moment = datetime.combine(interview_date, time(9, 0), tzinfo=timezone.get_current_timezone())
     return moment if moment > now else None
 
 
@@ -265,7 +267,7 @@ def record_snapshots(user, question: Question, now: datetime) -> None:
     rounds = list(question.rounds.all())
     if not rounds:
         return
-    day = now.date()
+    day = timezone.localdate(now)  # the user's day, as the history chart reads it
     items = compute(user, rounds, now, None)
     # One upsert statement for all the rounds: insert today's row or overwrite it.
     ReadinessSnapshot.objects.bulk_create(

@@ -189,3 +189,19 @@ def test_reviews_per_day_follow_the_users_day(alice):
     with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
         assert review_activity(alice, since, date(2026, 3, 11)).per_day == {date(2026, 3, 11): 1}
     assert review_activity(alice, since, date(2026, 3, 10)).per_day == {date(2026, 3, 10): 1}
+
+
+def test_the_interview_moment_and_snapshot_days_are_in_the_users_zone(alice):
+    from questions import readiness
+    from questions.models import ReadinessSnapshot
+
+    seed_loop()
+    question = make_question(rounds=["technical-screen"])
+    evening_utc = datetime(2026, 12, 2, 20, 0, tzinfo=UTC)
+    with timezone.override(zoneinfo.ZoneInfo("Asia/Tokyo")):
+        # 09:00 in Tokyo is midnight UTC.
+        moment = readiness._target_time(evening_utc, date(2027, 1, 10))
+        assert moment == datetime(2027, 1, 10, 0, 0, tzinfo=UTC)
+        readiness.record_snapshots(alice, question, evening_utc)
+    # 20:00 UTC on the 2nd is 05:00 on the 3rd in Tokyo: the snapshot is that day's.
+    assert ReadinessSnapshot.objects.get(user=alice).day == date(2026, 12, 3)
