@@ -11,7 +11,8 @@ from django.views.decorators.http import require_GET
 from questions import runner, search
 from questions.content_cache import question_content
 from questions.filters import BankFilterForm
-from questions.models import Card, Draft, Note, Profile, Question
+from questions.models import Card, Draft, Note, Question
+from questions.timezones import profile_for
 
 PAGE_SIZE = 25
 # Matches are counted up to here ("1,000+ questions"): counting every match of a common word
@@ -59,7 +60,7 @@ def _get_question_for_user(request: HttpRequest, slug: str) -> Question:
 
 @require_GET
 def bank_list(request: HttpRequest) -> HttpResponse:
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     form = BankFilterForm(
         request.GET or None, user=request.user, hide_difficulty=profile.hide_difficulty
     )
@@ -126,7 +127,7 @@ def render_question_page(
         "picked": picked,
         "checked": bool(picked) and question.kind == Question.Kind.CHOICE,
         "picked_right": picked == {c.position for c in choices if c.is_correct},
-        "hide_difficulty": Profile.for_user(request.user).hide_difficulty,
+        "hide_difficulty": profile_for(request).hide_difficulty,
         "card": Card.objects.filter(user=request.user, question=question).first(),
         "note": Note.objects.filter(user=request.user, question=question).first(),
         "code": draft.code if draft and draft.code else question.starter_code,

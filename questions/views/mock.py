@@ -11,14 +11,15 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from questions import mock as mocks
-from questions.models import MockInterview, Profile
+from questions.models import MockInterview
+from questions.timezones import profile_for
 from questions.views import mock_debrief, mock_run
 from questions.views.mock_access import get_mock_for_user, now_utc
 
 
 @require_GET
 def mock_list(request: HttpRequest) -> HttpResponse:
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     past = list(MockInterview.objects.filter(user=request.user).select_related("round")[:50])
     now = now_utc()
     return render(
@@ -36,7 +37,7 @@ def mock_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def mock_start(request: HttpRequest) -> HttpResponse:
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     started = mocks.start_from_choice(
         request.user, request.POST.get("round", ""), profile, now_utc()
     )
