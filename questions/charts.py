@@ -210,11 +210,12 @@ def time_per_question(
     rows: list[tuple[str, int, str]], even_share: int | None, title: str
 ) -> SafeString:
     """Horizontal bars of seconds per question, each under its label; `rows` are (label,
-    seconds, seconds in words). A dashed line marks an even share of the time allowed.
+    seconds, seconds in words). A pale track behind each bar shows an even share of the time
+    allowed, so a bar that runs past it took more than its share.
 
-    Narrow on purpose (340 units): on a 390 px phone it is drawn near 1:1, so its 12-unit
+    Narrow on purpose (340 units): on a 390 px phone it is drawn near 1:1, so its 13-unit
     labels stay above 11 px; the stylesheet caps its width on a desktop."""
-    width, top, row_h, right = 340, 4, 42, 72
+    width, top, row_h, right = 340, 4, 42, 96
     peak = max([seconds for _, seconds, _ in rows] + [even_share or 0, 1])
 
     def x(seconds: float) -> float:
@@ -223,6 +224,14 @@ def time_per_question(
     parts = []
     for i, (label, seconds, words) in enumerate(rows):
         y = top + i * row_h
+        if even_share:
+            parts.append(
+                format_html(
+                    '<rect class="time-share" x="0" y="{}" width="{}" height="14" rx="2"/>',
+                    _n(y + 19),
+                    _n(x(even_share)),
+                )
+            )
         parts.append(
             format_html(
                 '<text class="mock-chart-label" x="0" y="{}">{}</text>'
@@ -230,7 +239,7 @@ def time_per_question(
                 "<title>{}: {}</title></rect>"
                 '<text class="mock-chart-value" x="{}" y="{}">{}</text>',
                 _n(y + 13),
-                _clip(label, 46),
+                _clip(label, 44),
                 _n(y + 19),
                 _n(max(x(seconds), 2)),
                 label,
@@ -244,19 +253,14 @@ def time_per_question(
     if even_share:
         parts.append(
             format_html(
-                '<line class="even-share" x1="{}" x2="{}" y1="{}" y2="{}"/>'
-                '<text class="mock-chart-label" x="{}" y="{}" text-anchor="{}">{}</text>',
-                _n(x(even_share)),
-                _n(x(even_share)),
-                top + 16,
-                bottom,
-                _n(x(even_share)),
-                bottom + 14,
-                "end" if x(even_share) > width / 2 else "start",
-                "even share of the time",
+                '<rect class="time-share" x="0" y="{}" width="14" height="10" rx="2"/>'
+                '<text class="mock-chart-value" x="20" y="{}">{}</text>',
+                bottom + 2,
+                bottom + 11,
+                "pale: an even share of the time allowed",
             )
         )
-        bottom += 18
+        bottom += 16
     desc = "; ".join(f"{label}: {words}" for label, _, words in rows) or "No questions."
     return _svg(width, bottom + 2, title, desc, "".join(parts), "chart-mock chart-time")
 

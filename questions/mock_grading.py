@@ -39,6 +39,7 @@ SCORE_EXPLAINED = (
     "Again 0, Hard 1/3, Good 2/3, Easy 1. Follow-ups do not count."
 )
 WEAK_RATINGS = frozenset({Rating.AGAIN, Rating.HARD})
+WEAKEST_SHOWN = 8  # rubric points in the summary
 
 
 @dataclass
@@ -246,13 +247,13 @@ def seconds_allowed(mock: MockInterview) -> int:
 
 
 def duration(seconds: int) -> str:
-    """'45 s', '4 min 05 s', '1 h 02 min': a time as the debrief prints it."""
+    """'45 s', '4 min 05 s', '4 min', '1 h 02 min': a time as the debrief prints it."""
     seconds = max(0, int(seconds))
     if seconds < 60:
         return f"{seconds} s"
     minutes, secs = divmod(seconds, 60)
     if minutes < 60:
-        return f"{minutes} min {secs:02d} s"
+        return f"{minutes} min {secs:02d} s" if secs else f"{minutes} min"
     hours, minutes = divmod(minutes, 60)
     return f"{hours} h {minutes:02d} min"
 
@@ -281,16 +282,19 @@ def practise_next(rated: list[MockItem], outcomes: dict[int, Outcome], rounds: l
     }
 
 
-def weakest_points(rated: list[MockItem]) -> list[tuple[MockItem, list]]:
-    """After rating: each question's rubric points left unticked, the lowest-rated first.
+def weakest_points(
+    rated: list[MockItem], limit: int = WEAKEST_SHOWN
+) -> list[tuple[MockItem, list]]:
+    """After rating: the rubric points left unticked, with their question, the lowest-rated
+    questions first, at most `limit` points (each question's own list shows the rest).
     Needs the rubric points prefetched."""
     rows = []
-    for item in rated:
-        if item.rating is None:
-            continue
+    for item in sorted(
+        (i for i in rated if i.rating is not None), key=lambda i: (i.rating, i.position)
+    ):
         ticked = set(item.rubric_ticked)
         missing = [p for p in item.question.rubric_points.all() if p.position not in ticked]
-        if missing:
-            rows.append((item, missing))
-    rows.sort(key=lambda row: (row[0].rating, row[0].position))
+        if missing and limit > 0:
+            rows.append((item, missing[:limit]))
+            limit -= len(missing)
     return rows

@@ -244,7 +244,7 @@ def test_debrief_shows_each_answer_by_kind_beside_the_model_answer(alice_client,
     assert "Requirements and scale" in html and "Logs of clicks" in html
     assert "Nothing written." in html
     # Time spent per question, and the summary chart.
-    assert "Time spent: <strong>15 min 00 s</strong>" in html
+    assert "Time spent: <strong>15 min</strong>" in html
     assert 'class="chart chart-mock chart-time"' in html and "Time per question" in html
     # The shown follow-up is there to rate; the hidden one is not.
     assert "Follow-up: Shown follow-up" in html and "Drilled down" in html
@@ -420,7 +420,9 @@ def test_list_charts_scores_over_time_with_time_used(alice_client, alice):
     html = alice_client.get(reverse("questions:mock_list")).content.decode()
     assert "Score over time" in html and html.count('class="score-dot"') == 2
     assert "ML-specific interviews" in html and "40/100" in html and "75/100" in html
-    assert "20 min 00 s" in html and "45 min 00 s" in html and "not rated yet" in html
+    assert (
+        "20 min" in html and "45 min" in html and "min 00 s" not in html and "not rated yet" in html
+    )
 
 
 def test_list_queries_do_not_grow_with_the_number_of_mocks(alice_client, alice):
@@ -443,7 +445,10 @@ def test_time_chart_marks_an_even_share_and_escapes_titles():
     from questions import charts
 
     svg = str(charts.time_per_question([("1. <b>x</b>", 120, "2 min 00 s")], 600, "Time"))
-    assert "&lt;b&gt;" in svg and "<b>" not in svg and 'class="even-share"' in svg
+    assert "&lt;b&gt;" in svg and "<b>" not in svg
+    # The even share (600 s) is the peak here: its pale track spans the bar's full width.
+    assert '<rect class="time-share" x="0" y="23.0" width="244.0"' in svg
+    assert '<rect class="bar" x="0" y="23.0" width="48.8"' in svg
     assert 'viewBox="0 0 340 ' in svg  # narrow: drawn near 1:1 on a phone
 
 
@@ -471,3 +476,39 @@ def test_start_finish_then_rate_feeds_the_scheduler_once(alice_client, alice):
     assert first.answer == "answer 0" and first.outcome == {"mock_interview": mock.pk}
     listing = alice_client.get(reverse("questions:mock_list")).content.decode()
     assert f"{expected:.0f}/100" in listing
+
+
+def test_weakest_points_show_the_lowest_rated_first_up_to_a_limit(alice):
+    mock = over_mock(alice)
+    five = ["a", "b", "c", "d", "e"]
+    good = add_item(mock, make_question(rubric=five), 0, rating=3, rubric_ticked=[0])
+    again = add_item(mock, make_question(rubric=five), 1, rating=1, rubric_ticked=[4])
+    add_item(mock, make_question(rubric=five), 2, rating=4, rubric_ticked=[0, 1, 2, 3, 4])
+    items = list(MockItem.objects.filter(mock=mock).prefetch_related("question__rubric_points"))
+    rows = grading.weakest_points(items, limit=6)
+    assert [(item.pk, [p.position for p in points]) for item, points in rows] == [
+        (again.pk, [0, 1, 2, 3]),
+        (good.pk, [1, 2]),
+    ]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_chart_labels_stay_readable_on_a_phone(logged_in_page, live_server, alice):
+    seed_loop()
+    mock, _ = mixed_mock(alice)
+    rated = over_mock(alice)
+    rated.score, rated.rated_at = 60.0, rated.ends_at
+    rated.save()
+    page = logged_in_page
+    page.set_viewport_size({"width": 390, "height": 844})
+    label_px = """() => [...document.querySelectorAll('svg.chart-mock')].map(svg => {
+        const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+        return Math.min(...[...svg.querySelectorAll('text')].map(
+            t => parseFloat(getComputedStyle(t).fontSize) * scale)); })"""
+    for url in (detail(mock), reverse("questions:mock_list")):
+        page.goto(live_server.url + url)
+        sizes = page.evaluate(label_px)
+        assert len(sizes) == 1 and sizes[0] >= 11, (url, sizes)
+        # Nothing is wider than the phone's screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
