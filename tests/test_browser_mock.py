@@ -92,8 +92,11 @@ def test_a_flashcard_mock_with_follow_ups_previous_next_reload_and_ratings(
     assert re.fullmatch(r"29:[0-5]\d", page.locator("[data-countdown-text]").inner_text())
 
     # Answer the first question, move on (htmx swaps the question: same URL), come back.
-    answer = page.get_by_label("Your answer")
-    answer.fill("Nothing is dropped; the weights were scaled during training.")
+    answers = {
+        "What does dropout do at test time?": "Nothing is dropped; the weights were scaled.",
+        "What is a p-value?": "The chance of data this extreme under the null.",
+    }
+    page.get_by_label("Your answer").fill(answers[first])
     saved(page, 0)
     url = page.url
     page.get_by_role("button", name="Next question →").click()
@@ -102,12 +105,12 @@ def test_a_flashcard_mock_with_follow_ups_previous_next_reload_and_ratings(
     )
     assert page.url == url and page.get_by_text("Question 2 of 2").is_visible()
     assert page.get_by_role("button", name="Question 1, answered").is_visible()
-    page.get_by_label("Your answer").fill("The chance of data this extreme under the null.")
+    page.get_by_label("Your answer").fill(answers[second])
     page.get_by_role("button", name="← Previous").click()
     page.wait_for_function(
         "t => document.querySelector('#mock-question-title').textContent === t", arg=first
     )
-    assert page.get_by_label("Your answer").input_value().startswith("Nothing is dropped")
+    assert page.get_by_label("Your answer").input_value() == answers[first]
 
     # Go to the dropout question, ask for its follow-up and answer it.
     dropout = MockItem.objects.get(mock=mock, question__slug="dropout")
@@ -129,7 +132,7 @@ def test_a_flashcard_mock_with_follow_ups_previous_next_reload_and_ratings(
     assert re.fullmatch(r"0:\d\d", clock.inner_text())
 
     finish(page)
-    page.get_by_text("Nothing is dropped; the weights were scaled during training.").wait_for()
+    page.get_by_text("Nothing is dropped; the weights were scaled.").wait_for()
     assert page.get_by_text("Inverted dropout scales at training time.").is_visible()
     assert page.get_by_text("The chance of data this extreme under the null.").is_visible()
     rate_all(page, "Good")
@@ -265,3 +268,44 @@ def test_at_zero_the_answers_are_submitted_and_the_debrief_opens(
     mock.refresh_from_db()
     assert mock.finished_at is not None
     assert 30 * 60 + 2 <= MockItem.objects.get(mock=mock).seconds_spent <= 30 * 60 + 4
+
+
+def test_a_question_swapped_in_gets_the_editor_and_refusals_are_shown(
+    logged_in_page, live_server, alice, settings
+):
+    settings.PREP_CODE_RUNNER = "off"
+    seed_loop()
+    spoken = make_question(slug="spoken", title="Talk first")
+    coding = make_question(
+        slug="double-it",
+        title="Double a number",
+        category="coding",
+        kind="coding",
+        language="python",
+        starter=STARTER,
+        solution=RIGHT,
+        tests=TESTS,
+    )
+    now = datetime.now(UTC)
+    mock = MockInterview.objects.create(
+        user=alice,
+        round=Round.objects.get(slug="coding"),
+        started_at=now,
+        ends_at=now + timedelta(minutes=45),
+        current_position=0,
+        current_since=now,
+    )
+    MockItem.objects.create(mock=mock, question=spoken, position=0)
+    MockItem.objects.create(mock=mock, question=coding, position=1)
+    page = logged_in_page
+    page.goto(f"{live_server.url}/mock/{mock.pk}/")
+    page.get_by_role("button", name="Next question →").click()
+    editor = code_editor(page, "#code-1")
+    editor.wait_for()  # the editor is set up on content htmx swapped in
+    set_code(page, "#code-1", RIGHT)
+    # The server's refusal (503) is shown where the results would be, and the code is kept.
+    refusal = page.locator("#run-results .form-errors[role=alert]")
+    assert refusal.count() == 0
+    page.get_by_role("button", name="Run examples").click()
+    refusal.get_by_text("Running code is turned off on this server.").wait_for()
+    assert MockItem.objects.get(mock=mock, position=1).code == RIGHT

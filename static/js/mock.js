@@ -63,14 +63,25 @@
     }
   });
 
+  // On a phone the strip scrolls sideways: bring the question on screen into view.
+  function centreStrip(root) {
+    var strip = root.querySelector(".mock-strip");
+    var current = strip && strip.querySelector("[aria-current]");
+    if (!current || strip.scrollWidth <= strip.clientWidth) return;
+    var offset = current.getBoundingClientRect().left - strip.getBoundingClientRect().left;
+    strip.scrollLeft += offset - (strip.clientWidth - current.offsetWidth) / 2;
+  }
+
   // After moving to another question, or asking for the follow-ups, put the focus on what is new.
   document.addEventListener("htmx:load", function (event) {
     var element = event.detail && event.detail.elt;
     if (!element || !element.querySelector) return;
+    if (element.id === "mock-run") centreStrip(element);
     var heading = element.id === "mock-run" ? element.querySelector("#mock-question-title")
       : element.classList.contains("follow-ups") ? element.querySelector(".follow-ups-heading") : null;
     if (heading) heading.focus({ preventScroll: element.id === "mock-run" });
   });
 
   if (document.querySelector("[data-countdown]")) tick();
+  centreStrip(document);
 })();
