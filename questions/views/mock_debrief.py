@@ -21,7 +21,8 @@ from django.views.decorators.http import require_POST
 from questions import charts, readiness, scheduling
 from questions import mock as mocks
 from questions import mock_grading as grading
-from questions.models import Card, MockInterview, MockItem, Profile, Question, Rating
+from questions.models import Card, MockInterview, MockItem, Question, Rating
+from questions.timezones import profile_for
 from questions.views.mock_access import get_mock_for_user, now_utc, still_visible
 from questions.views.practice import RATING_HELP
 
@@ -114,7 +115,7 @@ def _debrief(
     rated = _rated(main, follow_ups)
     runs = grading.runs_by_item(mock)
     outcomes = {item.pk: grading.grade(item, runs.get(item.pk, [])) for item in rated}
-    profile = Profile.for_user(request.user)
+    profile = profile_for(request)
     cards = {
         c.question_id: c
         for c in Card.objects.filter(
@@ -225,7 +226,7 @@ def mock_rate(request: HttpRequest, mock_id: int) -> HttpResponse:
         kept = by_question.get(item.question_id)
         if kept is None or item.rating < kept.rating:
             by_question[item.question_id] = item
-    retention = Profile.for_user(request.user).desired_retention
+    retention = profile_for(request).desired_retention
     with transaction.atomic():
         mock = MockInterview.objects.select_for_update().get(pk=mock.pk)
         if mock.rated_at is not None:
