@@ -60,6 +60,8 @@ EXTRA_FORMATS = {
 }
 
 
+MAX_ANSWER_CHARS = 50_000  # per answer box, test, code or design section
+
 # An onsite: the track's on-site rounds back to back, each with its own format, one clock for
 # all. The recruiter and technical screens come before an onsite, so they are not part of it;
 # the research presentation is the candidate's own talk, rehearsed on its own.

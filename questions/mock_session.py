@@ -17,7 +17,6 @@ from django.db.models import F
 
 from questions import mock as mocks
 from questions.models import MockInterview, MockItem, Question
-from questions.views.mock_access import MAX_ANSWER_CHARS
 
 # The form fields of an item, by question kind (names carry the item's position: answer-3).
 FIELDS_BY_KIND = {
@@ -115,8 +114,10 @@ def posted_fields(item: MockItem, data) -> dict:
 
 
 def _checked_text(value: str) -> str:
-    if len(value) > MAX_ANSWER_CHARS:
-        raise AnswerError(f"Not saved: answers are limited to {MAX_ANSWER_CHARS:,} characters.")
+    if len(value) > mocks.MAX_ANSWER_CHARS:
+        raise AnswerError(
+            f"Not saved: answers are limited to {mocks.MAX_ANSWER_CHARS:,} characters."
+        )
     return value
 
 

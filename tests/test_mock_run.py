@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from questions import mock as mocks
 from questions import mock_session
+from questions.mock import MAX_ANSWER_CHARS
 from questions.models import CodeRun, Draft, MockInterview, MockItem, Round
 from questions.views import mock_run
-from questions.views.mock_access import GRACE, MAX_ANSWER_CHARS
+from questions.views.mock_access import GRACE
 from tests.conftest import needs_bwrap
 from tests.factories import make_question, seed_loop
 

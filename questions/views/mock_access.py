@@ -10,7 +10,6 @@ from questions.models import MockInterview, MockItem, Question
 
 # Autosaves already in flight when the clock hits zero still count.
 GRACE = timedelta(seconds=30)
-MAX_ANSWER_CHARS = 50_000
 
 
 def now_utc():
