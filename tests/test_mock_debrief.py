@@ -246,6 +246,7 @@ def test_debrief_shows_each_answer_by_kind_beside_the_model_answer(alice_client,
     # Time spent per question, and the summary chart.
     assert "Time spent: <strong>15 min</strong>" in html
     assert 'class="chart chart-mock chart-time"' in html and "Time per question" in html
+    assert "How the score is made" in html and "Again 0, Hard 1/3, Good 2/3, Easy 1" in html
     # The shown follow-up is there to rate; the hidden one is not.
     assert "Follow-up: Shown follow-up" in html and "Drilled down" in html
     assert "Hidden follow-up" not in html and 'name="rating-5"' not in html
@@ -513,3 +514,31 @@ def test_chart_labels_stay_readable_on_a_phone(logged_in_page, live_server, alic
         assert len(sizes) == 1 and sizes[0] >= 11, (url, sizes)
         # Nothing is wider than the phone's screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_a_shown_follow_up_must_be_rated_too(alice_client, alice):
+    mock, _ = mixed_mock(alice)
+    mains = {f"rating-{p}": "3" for p in range(4)}
+    response = alice_client.post(rate(mock), mains)
+    assert response.status_code == 400 and "Rate every question" in response.content.decode()
+    assert not Review.objects.exists()
+    assert alice_client.post(rate(mock), {**mains, "rating-4": "3"}).status_code == 302
+    assert Review.objects.count() == 5
+
+
+def test_an_onsite_debrief_groups_questions_by_round_with_a_practice_link_each(alice_client, alice):
+    mock = over_mock(alice, "coding", fmt="onsite")
+    coding, depth = Round.objects.get(slug="coding"), Round.objects.get(slug="ml-depth")
+    add_item(mock, make_question(title="A coding problem", **CODE), 0, round=coding)
+    add_item(mock, make_question(title="A depth question"), 1, round=depth)
+    page = alice_client.get(detail(mock)).content.decode()
+    assert "scope=round%3Acoding" in page and "scope=round%3Aml-depth" in page
+    html = page.split('class="debrief-form"')[1]  # the questions, after the summary
+    assert html.index('<h2 class="debrief-round">Coding interviews</h2>') < html.index(
+        "A coding problem"
+    )
+    assert (
+        html.index("A coding problem")
+        < html.index('<h2 class="debrief-round">ML-specific interviews</h2>')
+        < html.index("A depth question")
+    )
