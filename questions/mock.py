@@ -101,8 +101,9 @@ def format_for(round_: Round, key: str = "") -> MockFormat:
     return FORMATS.get(round_.slug, DEFAULT_FORMAT)
 
 
-def onsite_rounds(profile) -> list[Round]:
-    return [r for r in track_rounds(profile) if r.slug in ONSITE_ROUNDS]
+def onsite_rounds(rounds: list[Round]) -> list[Round]:
+    """The on-site rounds among a track's `rounds`, in loop order."""
+    return [r for r in rounds if r.slug in ONSITE_ROUNDS]
 
 
 def mock_options(profile) -> list[tuple[str, str, MockFormat]]:
@@ -112,7 +113,7 @@ def mock_options(profile) -> list[tuple[str, str, MockFormat]]:
     options = [(r.slug, r.name, format_for(r)) for r in rounds]
     slugs = {r.slug for r in rounds}
     options += [(key, fmt.name, fmt) for key, (slug, fmt) in EXTRA_FORMATS.items() if slug in slugs]
-    onsite = onsite_rounds(profile)
+    onsite = onsite_rounds(rounds)
     if len(onsite) >= 2:
         formats = [format_for(r) for r in onsite]
         minutes = sum(f.minutes for f in formats)
@@ -135,7 +136,7 @@ def start_from_choice(
 ) -> MockInterview | str:
     """Start what the user picked on the list page; a message when it cannot be started."""
     if value == ONSITE:
-        rounds = onsite_rounds(profile)
+        rounds = onsite_rounds(track_rounds(profile))
         if len(rounds) < 2:
             return "Your track has no onsite of several rounds."
         return start_onsite(user, rounds, now, rng) or "There are no questions for an onsite yet."
@@ -342,8 +343,3 @@ def seconds_on(item: MockItem, mock: MockInterview, now: datetime) -> int:
         end = min(t for t in (mock.finished_at, mock.ends_at, now) if t is not None)
         seconds += max(0, int((end - mock.current_since).total_seconds()))
     return seconds
-
-
-def score(ratings: list[int]) -> float:
-    """0-100: Again counts 0, Hard 1/3, Good 2/3, Easy 1."""
-    return round(100 * sum((r - 1) / 3 for r in ratings) / len(ratings), 1) if ratings else 0.0

@@ -56,6 +56,7 @@ def test_dashboard_then_a_timed_mock_interview(logged_in_page, live_server, alic
     assert page.locator("[data-countdown-text]").inner_text().startswith(("44:", "45:"))
     assert "Batch norm" in page.locator("textarea").first.input_value()
 
+    page.once("dialog", lambda dialog: dialog.accept())  # "Finish the interview now?"
     page.get_by_role("button", name="Finish and see the debrief").click()
     page.get_by_role("heading", name="Model answer").first.wait_for()
     for radio in page.locator('input[type="radio"][value="3"]').all():

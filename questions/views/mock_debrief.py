@@ -21,10 +21,10 @@ from django.views.decorators.http import require_POST
 from questions import charts, readiness, scheduling
 from questions import mock as mocks
 from questions import mock_grading as grading
+from questions.grading import RATING_HELP
 from questions.models import Card, MockInterview, MockItem, Question, Rating
 from questions.timezones import profile_for
 from questions.views.mock_access import get_mock_for_user, now_utc, still_visible
-from questions.views.practice import RATING_HELP
 
 RATE_EVERY_QUESTION = "Rate every question (Again, Hard, Good or Easy) to finish the debrief."
 

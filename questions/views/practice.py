@@ -21,19 +21,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from questions import readiness, runner, scheduling
 from questions.forms import RatingForm
-from questions.grading import suggested_rating
+from questions.grading import RATING_HELP, suggested_rating
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.models.question import visible_q
 from questions.queue import Scope, next_in_queue, parse_scope
 from questions.timezones import profile_for
 from questions.views.bank import _get_question_for_user
 
-RATING_HELP = {
-    Rating.AGAIN: "I did not know it",
-    Rating.HARD: "I got there, with effort or gaps",
-    Rating.GOOD: "I knew it",
-    Rating.EASY: "Too easy: show it much later",
-}
 SESSION_TEMPLATE = "questions/practice_session.html"
 # "Add 5 more new questions today": kept in the user's session as [local day, extra], so it
 # belongs to this sign-in and lapses at the user's midnight; the setting itself is unchanged.
