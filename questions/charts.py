@@ -25,13 +25,18 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
-def _svg(width: int, height: int, title: str, desc: str, body: str, css: str) -> SafeString:
+def _svg(
+    width: int, height: int, title: str, desc: str, body: str, css: str, *, sized: bool = False
+) -> SafeString:
+    # `sized` gives the drawing its own size in CSS pixels (one unit, one pixel), for a chart
+    # that must not be scaled down to fit.
     return format_html(
-        '<svg class="chart {}" viewBox="0 0 {} {}" role="img" aria-label="{}">'
+        '<svg class="chart {}" viewBox="0 0 {} {}"{} role="img" aria-label="{}">'
         "<title>{}</title><desc>{}</desc>{}</svg>",
         css,
         width,
         height,
+        format_html(' width="{}" height="{}"', width, height) if sized else "",
         title,
         title,
         desc,
@@ -39,8 +44,22 @@ def _svg(width: int, height: int, title: str, desc: str, body: str, css: str) ->
     )
 
 
+def _wide_and_narrow(wide: SafeString, narrow: SafeString) -> SafeString:
+    # A chart scaled to a 358 px phone column shrinks its labels with it (a 560-unit drawing:
+    # 9 units become 5.8 px), so the narrow screens get their own drawing, about as wide as the
+    # column, and the stylesheet shows one of the two (.chart-wide, .chart-narrow in app.css).
+    return format_html("{}{}", wide, narrow)
+
+
+HEAT_LEFT = 32  # room for the day names
+
+
 def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> SafeString:
-    """A GitHub-style calendar of reviews per day for the last `weeks` weeks."""
+    """A GitHub-style calendar of reviews per day for the last `weeks` weeks.
+
+    Drawn at its own size and never scaled down, so its labels stay 12 px: on a phone its
+    wrapper scrolls sideways instead (dashboard.html), starting at the latest weeks, and the day
+    names repeat after the last week for that end of the calendar."""
     start = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
     peak = max(counts.values(), default=0)
     cells = []
@@ -48,7 +67,7 @@ def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> SafeString
     while day <= today:
         n = counts.get(day, 0)
         level = 0 if n == 0 else min(4, 1 + (4 * n - 1) // max(peak, 1))
-        x = 28 + ((day - start).days // 7) * (CELL + GAP)
+        x = HEAT_LEFT + ((day - start).days // 7) * (CELL + GAP)
         y = 14 + day.weekday() * (CELL + GAP)
         # Built with an f-string, not format_html: every value is a number or a date we
         # formatted ourselves, and a year of cells is the hot path of the dashboard.
@@ -64,47 +83,62 @@ def heatmap(counts: dict[date, int], today: date, weeks: int = 53) -> SafeString
             months.append(
                 format_html(
                     '<text class="chart-label" x="{}" y="10">{}</text>',
-                    28 + week * (CELL + GAP),
+                    HEAT_LEFT + week * (CELL + GAP),
                     f"{first:%b}",
                 )
             )
+    grid_end = HEAT_LEFT + weeks * (CELL + GAP)
+    day_names = ((0, "Mon"), (2, "Wed"), (4, "Fri"))
     days = format_html_join(
         "",
         '<text class="chart-label" x="0" y="{}">{}</text>',
-        [(14 + i * (CELL + GAP) + 9, d) for i, d in ((0, "Mon"), (2, "Wed"), (4, "Fri"))],
+        [(14 + i * (CELL + GAP) + 10, d) for i, d in day_names],
+    ) + format_html_join(
+        "",
+        '<text class="chart-label heat-days-end" x="{}" y="{}">{}</text>',
+        [(grid_end + 2, 14 + i * (CELL + GAP) + 10, d) for i, d in day_names],
     )
     total = sum(counts.values())
     body = "".join(cells) + "".join(months) + days
-    width = 28 + weeks * (CELL + GAP)
     return _svg(
-        width,
+        grid_end + HEAT_LEFT,
         14 + 7 * (CELL + GAP),
         "Reviews per day, last year",
         f"{_count(total, 'review')} on {_count(sum(1 for v in counts.values() if v), 'day')}.",
         body,
         "chart-heatmap",
+        sized=True,
     )
 
 
 def bar_chart(values: list[tuple[date, int]], title: str) -> SafeString:
-    width, height, left, bottom = 560, 150, 28, 22
+    return _wide_and_narrow(
+        _bar_chart(values, title, width=560, left=28, top=10, css="chart-bars chart-wide"),
+        _bar_chart(values, title, width=340, left=4, top=18, css="chart-bars-narrow chart-narrow"),
+    )
+
+
+def _bar_chart(
+    values: list[tuple[date, int]], title: str, *, width: int, left: int, top: int, css: str
+) -> SafeString:
+    height, bottom = 140 + top, 22
     peak = max((v for _, v in values), default=0) or 1
     slot = (width - left) / max(len(values), 1)
     bars = []
     for i, (day, value) in enumerate(values):
-        h = (height - bottom - 10) * value / peak
+        h = (height - bottom - top) * value / peak
         x = left + i * slot + 3
         bars.append(
             format_html(
                 '<rect class="bar" x="{}" y="{}" width="{}" height="{}" rx="2"><title>{}: {}</title></rect>'
                 '<text class="chart-label" x="{}" y="{}" text-anchor="middle">{}</text>',
-                x,
-                height - bottom - h,
-                slot - 6,
-                h,
+                _n(x),
+                _n(height - bottom - h),
+                _n(slot - 6),
+                _n(h),
                 f"{day:%a %d %b}",
                 value,
-                x + (slot - 6) / 2,
+                _n(x + (slot - 6) / 2),
                 height - 6,
                 day.day,
             )
@@ -113,8 +147,8 @@ def bar_chart(values: list[tuple[date, int]], title: str) -> SafeString:
             bars.append(
                 format_html(
                     '<text class="chart-value" x="{}" y="{}" text-anchor="middle">{}</text>',
-                    x + (slot - 6) / 2,
-                    height - bottom - h - 3,
+                    _n(x + (slot - 6) / 2),
+                    _n(height - bottom - h - 3),
                     value,
                 )
             )
@@ -126,14 +160,32 @@ def bar_chart(values: list[tuple[date, int]], title: str) -> SafeString:
         height - bottom,
     )
     desc = ", ".join(f"{d:%d %b}: {v}" for d, v in values)
-    return _svg(width, height, title, desc, "".join(bars) + axis, "chart-bars")
+    return _svg(width, height, title, desc, "".join(bars) + axis, css)
 
 
 def line_chart(
     series: list[tuple[str, list[tuple[date, float]]]], start: date, end: date, title: str
 ) -> SafeString:
     """Lines of 0-100 values over days; one CSS class per series index for its colour."""
-    width, height, left, bottom, top = 560, 190, 30, 22, 8
+    return _wide_and_narrow(
+        _line_chart(series, start, end, title, width=560, height=190, css="chart-lines chart-wide"),
+        _line_chart(
+            series, start, end, title, width=340, height=200, css="chart-lines-narrow chart-narrow"
+        ),
+    )
+
+
+def _line_chart(
+    series: list[tuple[str, list[tuple[date, float]]]],
+    start: date,
+    end: date,
+    title: str,
+    *,
+    width: int,
+    height: int,
+    css: str,
+) -> SafeString:
+    left, bottom, top = 30, 22, 8
     span = max((end - start).days, 1)
 
     def x(day: date) -> float:
@@ -199,7 +251,7 @@ def line_chart(
         )
         or "No history yet."
     )
-    return _svg(width, height, title, escape(desc), "".join(parts), "chart-lines")
+    return _svg(width, height, title, escape(desc), "".join(parts), css)
 
 
 def _clip(text: str, limit: int) -> str:

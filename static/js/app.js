@@ -44,7 +44,6 @@
   var toggle = document.querySelector("[data-filters-toggle]");
   var drawer = toggle && document.getElementById(toggle.getAttribute("aria-controls"));
   if (!drawer) return;
-  var count = toggle.querySelector("[data-filters-count]");
 
   function isDrawer() { return toggle.offsetParent !== null; } // the button shows on a phone only
   function isOpen() { return toggle.getAttribute("aria-expanded") === "true"; }
@@ -62,7 +61,7 @@
     drawer.querySelectorAll("select[name], input[name]").forEach(function (field) {
       if (field.value.trim()) active += 1;
     });
-    count.textContent = active ? " (" + active + " active)" : "";
+    toggle.textContent = active ? "Filters (" + active + " active)" : "Filters";
   }
 
   recount();
