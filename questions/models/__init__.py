@@ -1,3 +1,4 @@
+from .loop import AskedQuestion, InterviewLoop, Stage
 from .practice import Card, Draft, Note, Rating, Review
 from .profile import Profile
 from .question import Choice, Hint, Question, RubricPoint, Tag
@@ -6,12 +7,14 @@ from .runs import CodeRun
 from .taxonomy import Category, Round, Track
 
 __all__ = [
+    "AskedQuestion",
     "Card",
     "Category",
     "Choice",
     "CodeRun",
     "Draft",
     "Hint",
+    "InterviewLoop",
     "MockInterview",
     "MockItem",
     "Note",
@@ -22,6 +25,7 @@ __all__ = [
     "Review",
     "Round",
     "RubricPoint",
+    "Stage",
     "Tag",
     "Track",
 ]

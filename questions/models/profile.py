@@ -52,6 +52,14 @@ class Profile(models.Model):
         help_text="How many questions you have never seen may be introduced each day.",
     )
 
+    minutes_per_day = models.PositiveSmallIntegerField(
+        "minutes a day",
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(600)],
+        help_text="How long you mean to practise on a usual day: the study plan fits into it.",
+    )
+    # When the user finished or skipped the welcome steps after sign-up (null: not yet).
+    onboarded_at = models.DateTimeField(null=True, blank=True)
     timezone = models.CharField(
         "time zone",
         max_length=64,
