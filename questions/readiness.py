@@ -7,7 +7,9 @@ For a round, the pool is every question the user can see that is tagged with tha
   the flawed code or their fix passed every test;
 - recall(t) = mean over the pool of the FSRS retrievability at time t, counting questions not
   yet practised as 0: the expected share of the pool the user would answer well at t;
-- score = 100 * recall at the interview date (if one is set and ahead), else recall now;
+- score = 100 * recall at the round's target date (if one is set and ahead), else recall now.
+  The target date is the date of the next stage that practises the round in the user's loops
+  (questions/stage_plan.py), else the interview date in Settings;
 - band: "not started" (nothing practised), "learning" (score < 50), "nearly ready"
   (50 <= score < 80), "ready" (score >= 80).
 
@@ -67,6 +69,7 @@ class RoundReadiness:
     score: float
     band: str
     band_label: str
+    target_date: date | None = None  # the day recall_at_date is for (None: no day ahead)
 
     @property
     def coverage(self) -> float:
@@ -138,8 +141,15 @@ def _pool_sizes(user, round_ids: list[int]) -> tuple[dict[int, int], dict[int, i
 
 
 def compute(
-    user, rounds: list[Round], now: datetime, interview_date: date | None
+    user,
+    rounds: list[Round],
+    now: datetime,
+    interview_date: date | None,
+    round_dates: dict[int, date | None] | None = None,
 ) -> list[RoundReadiness]:
+    """Readiness per round. Each round's figure is predicted for 09:00 on its own date:
+    round_dates[round.pk] when the round is in it (None there: now), else interview_date."""
+    round_dates = round_dates or {}
     round_ids = [r.pk for r in rounds]
     sizes, coding_totals = _pool_sizes(user, round_ids)
     # Only the user's own cards come back as rows, so the work grows with what the user
@@ -165,7 +175,6 @@ def compute(
         if owner_id is None or owner_id == user.pk or visibility == Question.Visibility.SHARED:
             members[round_id].append((question_id, kind))
 
-    target = _target_time(now, interview_date)
     recall_cache: dict[tuple[int, datetime], float] = {}
 
     def recall(card: PractisedCard, moment: datetime) -> float:
@@ -176,6 +185,8 @@ def compute(
 
     results = []
     for round_ in rounds:
+        day = round_dates.get(round_.pk, interview_date) if round_dates else interview_date
+        target = _target_time(now, day)
         practised = solved = due = 0
         recall_now = recall_target = 0.0
         for question_id, kind in members.get(round_.pk, []):
@@ -209,6 +220,7 @@ def compute(
                 score,
                 band,
                 label,
+                day if target else None,
             )
         )
     return results
