@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from questions import authoring
 from questions.bankfile import dump
+from questions.loops import loops_for
 from questions.models import Card, Draft, Note, Profile, Question, Review
 
 CARD_FIELDS = ("state", "step", "stability", "difficulty", "due", "last_review", "reps", "lapses",
@@ -86,7 +87,39 @@ def export_data(user) -> dict:
         "cards": rows(Card.objects.order_by("id"), *CARD_FIELDS),
         "reviews": rows(Review.objects.order_by("reviewed_at", "id"), *REVIEW_FIELDS),
         "drafts": rows(Draft.objects.order_by("id"), "code", "last_run", "updated_at"),
+        "loops": _loops(user),
     }
+
+
+def _loops(user) -> list[dict]:
+    """The user's interview loops with their stages and the questions asked in them (three
+    queries however many)."""
+    return [
+        {
+            "company": loop.company,
+            "created_at": loop.created_at,
+            "archived_at": loop.archived_at,
+            "stages": [
+                {
+                    "name": stage.name,
+                    "round": stage.round.slug if stage.round else None,
+                    "date": stage.date,
+                    "outcome": stage.outcome,
+                    "notes": stage.notes,
+                    "asked": [
+                        {
+                            "text": asked.text,
+                            "question": asked.question.slug if asked.question else None,
+                            "created_at": asked.created_at,
+                        }
+                        for asked in stage.asked.all()
+                    ],
+                }
+                for stage in loop.stages.all()
+            ],
+        }
+        for loop in loops_for(user)
+    ]
 
 
 def _settings(profile: Profile) -> dict:

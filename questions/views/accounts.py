@@ -36,7 +36,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}! Your account is ready.")
-        response = redirect("home")
+        response = redirect("questions:onboarding")  # the welcome steps: track, loop, dates
         throttle.remember_browser(request, response, user.get_username())
         return response
     return render(request, "registration/signup.html", {"form": form})

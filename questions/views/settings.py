@@ -17,6 +17,7 @@ class ProfileForm(forms.ModelForm):
             "interview_date",
             "desired_retention",
             "new_per_day",
+            "minutes_per_day",
             "hide_difficulty",
             "timezone",
         ]
