@@ -38,6 +38,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from questions import readiness
 from questions.models import Card, Review, Round, Stage
 from questions.models.question import visible_q
 from questions.readiness import TARGET_COVERAGE, RoundReadiness
@@ -328,3 +329,37 @@ def _judge(row: PlanRow, earlier: list[PlanRow], plan: StagePlan, today: date) -
         f"It needs {needed} new a day{with_earlier}, your budget is {budget} ({binding}): "
         f"{row.short} of {row.to_learn} will still be new on {row.date.day} {row.date:%b}."
     )
+
+
+@dataclass
+class Overview:
+    """What the dashboard and Today read: the rounds, each at its own date, and the plan."""
+
+    stages: list[Stage]
+    items: list[RoundReadiness]  # each with .target (its RoundTarget)
+    plan: StagePlan | None
+    forecast: ReviewForecast
+    learned_today: int
+    today: date
+
+    @property
+    def upcoming(self) -> list[Stage]:
+        return upcoming(self.stages, self.today)
+
+
+def overview(user, profile, now: datetime, today: date, forecast_days: int = 1) -> Overview:
+    """Readiness per round at its stage's date and the per-stage plan: a fixed handful of
+    queries whatever the number of loops, stages, cards or reviews. The review forecast covers
+    the days up to the last target date, and at least `forecast_days` from today."""
+    stages = load_stages(user)
+    rounds = rounds_to_show(readiness.track_rounds(profile), stages)
+    targets = round_targets(rounds, stages, today, profile.interview_date)
+    items = readiness.compute(user, rounds, now, profile.interview_date, round_dates(targets))
+    for entry in items:
+        entry.target = targets[entry.round.pk]
+    until = max((t.date for t in targets.values() if t.date), default=today)
+    until = max(until, today + timedelta(days=forecast_days - 1))
+    forecast = forecast_reviews(user, now, today, until)
+    learned = learned_today(user, now)
+    plan = build(items, targets, profile, today, forecast, learned)
+    return Overview(stages, items, plan, forecast, learned, today)

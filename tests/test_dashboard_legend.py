@@ -52,7 +52,7 @@ def test_round_figure_and_legend_name_their_moment_with_an_interview_date(
     assert f"<strong>{on_the_day}</strong>/100 {label}" in html
     assert f"· {now} now · practised 3 of 4" in html
     assert f"Technical screen: {now} now</li>" in html
-    assert "the round figures above are for your interview day" in html
+    assert "the round figures above are for each round's own day" in html
 
 
 def test_without_an_interview_date_every_figure_is_for_now(alice_client, alice, practised):

@@ -192,7 +192,9 @@ def test_dashboard_plan_warns_when_the_date_is_too_close(alice_client, alice):
         user=alice, interview_date=date.today() + timedelta(days=3), new_per_day=2
     )
     html = alice_client.get(reverse("questions:dashboard")).content.decode()
-    assert "you cannot cover 80% of every round" in html
+    # The per-stage plan (questions/stage_plan.py) names the round at risk and why.
+    assert "At your budget Technical screen (your interview date) is at risk." in html
+    assert "It needs 12 new a day, your budget is 2" in html  # 24 to learn over 2 days
 
 
 def _dashboard_queries(client) -> int:
@@ -263,7 +265,7 @@ def test_dashboard_query_count_does_not_grow_with_the_review_log(alice_client, a
         )
     assert Review.objects.filter(user=alice).count() == 10_010
     assert _dashboard_queries(alice_client) == small
-    assert small <= 12
+    assert small <= 13  # 12 before the loops' stages were read (questions/stage_plan.py)
 
 
 def test_changing_the_bank_recounts_the_pools(alice, pool, django_capture_on_commit_callbacks):

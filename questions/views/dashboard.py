@@ -1,18 +1,16 @@
-"""The readiness dashboard: one figure per round of the user's track, charts, streak, plan."""
+"""The readiness dashboard: one figure per round, each at its own stage's date, charts, streak,
+and the per-stage study plan (questions/stage_plan.py)."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta
 
 from django.core.cache import cache
-from django.db.models import Count
-from django.db.models.functions import TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from questions import charts, readiness
+from questions import charts, readiness, stage_plan
 from questions.activity import review_activity
-from questions.models import Card
 from questions.timezones import profile_for
 
 HEATMAP_WEEKS = 53
@@ -21,7 +19,7 @@ HISTORY_DAYS = 90
 DUE_DAYS = 14
 
 
-def _streak(days_with_reviews: set[date], today: date) -> int:
+def streak(days_with_reviews: set[date], today: date) -> int:
     """Consecutive days with at least one review, ending today (or yesterday, if today has
     none yet: a streak is not lost before the day is over)."""
     day = today if today in days_with_reviews else today - timedelta(days=1)
@@ -49,34 +47,21 @@ def _next_action(item: readiness.RoundReadiness) -> str:
 def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now().astimezone(UTC)
     today = timezone.localdate(now)  # the user's day, in their zone
-    zone = timezone.get_current_timezone()
     user = request.user
     profile = profile_for(request)
-    rounds = readiness.track_rounds(profile)
-    items = readiness.compute(user, rounds, now, profile.interview_date)
+    overview = stage_plan.overview(user, profile, now, today, forecast_days=DUE_DAYS)
+    items = overview.items
+    rounds = [item.round for item in items]
     for item in items:
         item.next_action = _next_action(item)
+        if item.target_date:
+            item.days_to_target = (item.target_date - today).days
 
     activity = review_activity(user, today - timedelta(days=7 * HEATMAP_WEEKS), today)
     per_day = activity.per_day
-    due_rows = dict(
-        Card.objects.filter(
-            user=user,
-            suspended=False,
-            reps__gt=0,
-            due__lt=datetime.combine(today + timedelta(days=DUE_DAYS), time.min, tzinfo=zone),
-        )
-        .annotate(day=TruncDate("due", tzinfo=zone))
-        .values("day")
-        .annotate(n=Count("id"))
-        .values_list("day", "n")
-    )
-    overdue = sum(n for day, n in due_rows.items() if day < today)
+    # The plan's review forecast already counts the cards due per day (overdue ones today).
     due_days = [
-        (
-            today + timedelta(days=i),
-            due_rows.get(today + timedelta(days=i), 0) + (overdue if i == 0 else 0),
-        )
+        (today + timedelta(days=i), overview.forecast.per_day.get(today + timedelta(days=i), 0))
         for i in range(DUE_DAYS)
     ]
     history = readiness.history(user, rounds, today, HISTORY_DAYS)
@@ -84,7 +69,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "profile": profile,
         "items": items,
-        "plan": readiness.study_plan(items, today, profile.interview_date, profile.new_per_day),
+        "plan": overview.plan,
+        "has_loop": bool(overview.stages),
         # A year of cells is the costliest chart, and it only changes with a new review.
         "heatmap": cache.get_or_set(
             f"heatmap:{user.pk}:{today.isoformat()}:{activity.total}",
@@ -104,7 +90,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for index, item in enumerate(items)
         ],
         "for_interview_day": any(item.recall_at_date is not None for item in items),
-        "streak": _streak(set(per_day), today),
+        "streak": streak(set(per_day), today),
         "active_days": len(per_day),
         "total_reviews": activity.total,
         "ready_at": readiness.READY_AT,
