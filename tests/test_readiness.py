@@ -193,7 +193,7 @@ def test_dashboard_plan_warns_when_the_date_is_too_close(alice_client, alice):
     )
     html = alice_client.get(reverse("questions:dashboard")).content.decode()
     # The per-stage plan (questions/stage_plan.py) names the round at risk and why.
-    assert "At your budget Technical screen (your interview date) is at risk." in html
+    assert "At your budget, Technical screen (your interview date) is at risk." in html
     assert "It needs 12 new a day, your budget is 2" in html  # 24 to learn over 2 days
 
 

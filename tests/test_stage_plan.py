@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from questions import readiness, stage_plan
 from questions.models import Card, InterviewLoop, Profile, Round, Stage
@@ -59,9 +61,7 @@ def loop(user, company="Pinterest", **stages) -> InterviewLoop:
 
 def plan_for(user, items, prof, forecast=None, learned=0):
     stages = stage_plan.load_stages(user)
-    targets = stage_plan.round_targets(
-        [i.round for i in items], stages, TODAY, prof.interview_date
-    )
+    targets = stage_plan.round_targets([i.round for i in items], stages, TODAY, prof.interview_date)
     forecast = forecast or stage_plan.ReviewForecast(0, {})
     return stage_plan.build(items, targets, prof, TODAY, forecast, learned)
 
@@ -320,3 +320,73 @@ def test_rounds_to_show_adds_stage_rounds_outside_the_track(alice, rounds):
         "ml-depth",
         "system-design",
     ]
+
+
+# --- The dashboard: each round at its own stage's date -----------------------------------------
+
+
+def _dashboard(client) -> str:
+    return client.get(reverse("questions:dashboard")).content.decode()
+
+
+def test_dashboard_names_the_stage_and_date_of_each_round(alice_client, alice, rounds):
+    today = timezone.localdate()
+    make_question(slug="c1", rounds=["coding"], category="coding")
+    loop(
+        alice,
+        Screen=("screen", today - timedelta(days=5), "passed"),
+        Coding_round=("coding", today + timedelta(days=12), ""),
+    )
+    loop(alice, "Other", Late_coding=("coding", today + timedelta(days=20), ""))
+    html = _dashboard(alice_client)
+    day = today + timedelta(days=12)
+    assert (
+        f'Coding round <span class="muted">(Pinterest)</span>, {day.day} {day:%b} (in 12 days)'
+        in html
+    )
+    assert f"/100 predicted for {day.day} {day:%b}" in html
+    assert "then Late coding" in html  # the later stage that shares the round
+    assert "passed. This round no longer counts for the plan." in html
+    assert '<span class="band band-outcome-passed">Passed</span>' in html
+    assert "Study plan, stage by stage" in html
+    plan = html[html.index("plan-heading") :]
+    assert "Coding round" in plan and "Screen<span" not in plan
+
+
+def test_dashboard_without_stages_keeps_the_interview_day(alice_client, alice, rounds):
+    day = timezone.localdate() + timedelta(days=30)
+    Profile.objects.create(user=alice, interview_date=day)
+    html = _dashboard(alice_client)
+    assert "Technical screen (your interview date)" in html
+    assert "predicted for" not in html
+
+
+def test_dashboard_query_count_is_the_same_for_one_or_four_loops(alice_client, alice, rounds):
+    today = timezone.localdate()
+    question = make_question(slug="q", rounds=["coding"], category="coding")
+    Card.objects.create(
+        user=alice,
+        question=question,
+        reps=1,
+        state=2,
+        stability=3,
+        difficulty=5,
+        last_review=NOW,
+        due=datetime.now(UTC) + timedelta(days=1),
+    )
+    loop(alice, Coding=("coding", today + timedelta(days=4), ""))
+    _dashboard(alice_client)  # warms the cached pool sizes and finished days
+    with CaptureQueriesContext(connection) as first:
+        _dashboard(alice_client)
+    for n in range(3):
+        loop(
+            alice,
+            f"Company {n}",
+            Screen=("technical-screen", today + timedelta(days=6 + n), ""),
+            Coding=("coding", today + timedelta(days=9 + n), "waiting"),
+            Design=("system-design", today + timedelta(days=10 + n), ""),
+        )
+    with CaptureQueriesContext(connection) as four:
+        html = _dashboard(alice_client)
+    assert len(four) == len(first)
+    assert "ML system design" in html  # a stage's round outside the masters track

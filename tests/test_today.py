@@ -232,3 +232,55 @@ def test_reviews_due_come_from_visible_questions_only(alice_client, alice, bob, 
     html = alice_client.get(HOME).content.decode()
     assert "review due" not in html  # the practice session would not show it either
     assert Review.objects.count() == 0
+
+
+# --- In the browser: the page on a phone and on a desktop, light and dark ----------------------
+
+SHOTS = "/tmp/prep-today-shots"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_today_and_the_dashboard_read_well_on_a_phone_and_a_desktop(
+    logged_in_page, live_server, alice
+):
+    import os
+
+    seed_loop()
+    Profile.objects.create(
+        user=alice, onboarded_at=datetime.now(UTC), new_per_day=10, minutes_per_day=30
+    )
+    screen = [make_question(slug=f"t{i}", rounds=["technical-screen"]) for i in range(12)]
+    for i in range(20):
+        make_question(slug=f"c{i}", rounds=["coding"], category="coding", difficulty="easy")
+    for question in screen[:3]:
+        _due_card(alice, question)
+    _stage(alice, "Recruiter screen", "screen", days=-6, outcome="passed")
+    _stage(alice, "Coding interviews", "coding", days=2)
+    _stage(alice, "Technical screen", "technical-screen", days=9)
+    os.makedirs(SHOTS, exist_ok=True)
+    page = logged_in_page
+    for width, height in ((1280, 800), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for scheme in ("light", "dark"):
+            page.emulate_media(color_scheme=scheme)
+            for name, path in (("today", "/"), ("dashboard", "/dashboard/")):
+                page.goto(f"{live_server.url}{path}")
+                page.screenshot(path=f"{SHOTS}/{name}-{width}-{scheme}.png", full_page=True)
+                if name == "dashboard":
+                    for part in ("round-list", "plan"):
+                        page.locator(f".{part}").screenshot(
+                            path=f"{SHOTS}/{name}-{part}-{width}-{scheme}.png"
+                        )
+                overflow = page.evaluate("document.documentElement.scrollWidth")
+                assert overflow <= width, (name, width, overflow)
+    page.goto(f"{live_server.url}/")
+    buttons = page.locator(".today-action .button")
+    assert buttons.all_inner_texts() == [
+        "Start reviews",
+        "Learn 6 new for Coding interviews",  # 30 min - 3 reviews x 1.5 = 25.5: 6 x 4 min
+        "Choose the mock",
+    ]
+    buttons.first.click()
+    page.wait_for_url("**/practice/session/?scope=due")
+    assert page.get_by_text("Everything due").first.is_visible()
