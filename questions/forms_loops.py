@@ -205,6 +205,12 @@ class StageForm(forms.ModelForm):
         labels = {"name": "Stage"}
         help_texts = {"date": "Optional. Readiness for this stage's round is predicted for it."}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The round is chosen by slug: the initial value must be the slug, not the row id.
+        if self.instance.round_id:
+            self.initial["round"] = self.instance.round.slug
+
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
         if not name:

@@ -219,6 +219,19 @@ def test_add_edit_and_delete_a_stage(alice_client, loop):
     assert loop.stages.count() == 4
 
 
+def test_the_edit_form_starts_with_the_stages_round_and_saving_it_unchanged_keeps_it(
+    alice_client, loop
+):
+    stage = _stages(loop)[2]
+    url = reverse("questions:stage_edit", args=[stage.pk])
+    form = alice_client.get(url).context["form"]
+    assert '<option value="coding" selected>' in str(form["round"])
+    data = {k: v for k, v in form.initial.items() if v is not None} | {"outcome": "passed"}
+    assert alice_client.post(url, data).status_code == 302
+    stage.refresh_from_db()
+    assert (stage.round.slug, stage.outcome, stage.date) == ("coding", "passed", _day(20))
+
+
 def test_editing_a_stage_refuses_a_bad_date_and_keeps_the_input(alice_client, loop):
     stage = _stages(loop)[1]
     url = reverse("questions:stage_edit", args=[stage.pk])
