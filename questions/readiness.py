@@ -185,7 +185,7 @@ def compute(
 
     results = []
     for round_ in rounds:
-        day = round_dates.get(round_.pk, interview_date) if round_dates else interview_date
+        day = round_dates.get(round_.pk, interview_date)
         target = _target_time(now, day)
         practised = solved = due = 0
         recall_now = recall_target = 0.0

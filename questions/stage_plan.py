@@ -157,6 +157,7 @@ def minutes_per_new(item: RoundReadiness) -> float:
 
 
 def to_learn(item: RoundReadiness) -> int:
+    # The epsilon keeps 0.8 x 15 = 12.000000000000002 at 12.
     return max(0, math.ceil(TARGET_COVERAGE * item.pool - 1e-9) - item.practised)
 
 
