@@ -19,7 +19,6 @@ per review, so the Python work is bounded by the bank size).
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
@@ -232,46 +231,6 @@ def _target_time(now: datetime, interview_date: date | None) -> datetime | None:
     # 09:00 on the interview day in the user's zone (the request's, see questions/timezones.py).
     moment = datetime.combine(interview_date, time(9, 0), tzinfo=timezone.get_current_timezone())
     return moment if moment > now else None
-
-
-@dataclass
-class PlanRow:
-    round: Round
-    to_learn: int
-    per_day: int
-
-
-@dataclass
-class StudyPlan:
-    days_left: int
-    rows: list[PlanRow]
-    new_per_day_needed: int
-    new_per_day_limit: int
-
-    @property
-    def reachable(self) -> bool:
-        return self.days_left > 0 and self.new_per_day_needed <= self.new_per_day_limit
-
-
-def study_plan(
-    readiness: list[RoundReadiness], today: date, interview_date: date | None, limit: int
-) -> StudyPlan | None:
-    """Spread what is left to learn of each pool over the days before the interview.
-
-    Aims for TARGET_COVERAGE of every pool practised at least once, one day before the
-    interview kept for review only. Unreachable when that needs more new questions a day
-    than the user's daily limit, or when no day is left.
-    """
-    if interview_date is None:
-        return None
-    days_left = max(0, (interview_date - today).days - 1)
-    rows = []
-    for item in readiness:
-        to_learn = max(0, math.ceil(TARGET_COVERAGE * item.pool) - item.practised)
-        per_day = math.ceil(to_learn / days_left) if days_left else to_learn
-        rows.append(PlanRow(item.round, to_learn, per_day))
-    needed = sum(r.per_day for r in rows)
-    return StudyPlan(days_left, rows, needed, limit)
 
 
 def record_snapshots(user, question: Question, now: datetime) -> None:

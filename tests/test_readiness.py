@@ -112,17 +112,6 @@ def test_other_users_private_questions_are_not_in_the_pool(alice, bob, pool):
     assert readiness.compute(bob, [pool], NOW, None)[0].pool == 5
 
 
-def test_study_plan_and_warning(alice, pool):
-    items = readiness.compute(alice, [pool], NOW, date(2026, 3, 12))
-    plan = readiness.study_plan(items, NOW.date(), date(2026, 3, 12), limit=10)
-    # 80% of 4 = 4 (rounded up) to practise, 2 done: 2 left over 9 days (the last day is review).
-    assert plan.days_left == 9
-    assert (plan.rows[0].to_learn, plan.rows[0].per_day) == (2, 1)
-    assert plan.reachable
-    tight = readiness.study_plan(items, NOW.date(), date(2026, 3, 3), limit=1)
-    assert tight.days_left == 0 and not tight.reachable
-
-
 def test_track_rounds_follow_the_profile(alice):
     seed_loop()
     profile = Profile(user=alice)
