@@ -54,7 +54,7 @@ def check_stage_date(form: forms.Form, cleaned: dict) -> None:
         )
 
 
-def _same_company(user_id: int, company: str, exclude: InterviewLoop | None = None) -> bool:
+def same_company(user_id: int, company: str, exclude: InterviewLoop | None = None) -> bool:
     loops_ = InterviewLoop.objects.filter(
         user_id=user_id, archived_at__isnull=True, company__iexact=company
     )
@@ -73,7 +73,7 @@ class CompanyFieldMixin:
         company = " ".join(self.cleaned_data["company"].split())
         if not company:
             raise forms.ValidationError("Name the company.")
-        if self.user_id is not None and _same_company(self.user_id, company, self.loop):
+        if self.user_id is not None and same_company(self.user_id, company, self.loop):
             raise forms.ValidationError(
                 f"You already have a {company} loop: change it on the Loop page, or give this "
                 "one another name."

@@ -151,7 +151,10 @@ def company_slug(company: str) -> str:
 
 def practice_round(asked: AskedQuestion, chosen: Round | None, track: Track | None) -> Round:
     """The stage's round; else the one the user picked; else the first of their track."""
-    return asked.stage.round or chosen or track_round_list(track)[0]
+    round_ = asked.stage.round or chosen or next(iter(track_round_list(track)), None)
+    if round_ is None:
+        raise PracticeQuestionError("There is no interview round to file it under yet.")
+    return round_
 
 
 def make_practice_question(

@@ -182,6 +182,18 @@ def test_archive_and_unarchive(alice_client, loop):
     assert loop.archived_at is None
 
 
+def test_unarchiving_refuses_a_second_active_loop_of_the_same_company(alice_client, alice, loop):
+    loop.archived_at = timezone.now()
+    loop.save()
+    _make_loop(alice, "PINTEREST")
+    response = alice_client.post(
+        reverse("questions:loop_archive", args=[loop.pk]), {"archive": "0"}, follow=True
+    )
+    assert "You already have an active Pinterest loop" in response.content.decode()
+    loop.refresh_from_db()
+    assert loop.archived_at is not None
+
+
 def test_delete_a_loop_asks_first_and_keeps_practice_questions(alice_client, alice, loop):
     asked = AskedQuestion.objects.create(stage=_stages(loop)[0], text="Tell me about yourself")
     question, _ = loops.make_practice_question(asked)

@@ -12,8 +12,9 @@ from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from questions import loops
 from questions import mock as mocks
-from questions.models import CodeRun, Round
+from questions.models import AskedQuestion, CodeRun, Round
 from tests.factories import make_question, seed_loop
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +76,18 @@ def alices_things(alice):
     )
     mock = mocks.start(alice, Round.objects.get(slug="ml-depth"), datetime.now(UTC))
     run = CodeRun.objects.create(user=alice, question=question, kind="run", code="x = 1")
-    return {"slug": question.slug, "mock_id": mock.pk, "position": 0, "run_id": run.pk}
+    loop = loops.create_loop(alice, "Pinterest", loops.default_stages(None))
+    stage = loop.stages.first()
+    asked = AskedQuestion.objects.create(stage=stage, text="Why L1?")
+    return {
+        "slug": question.slug,
+        "mock_id": mock.pk,
+        "position": 0,
+        "run_id": run.pk,
+        "loop_id": loop.pk,
+        "stage_id": stage.pk,
+        "asked_id": asked.pk,
+    }
 
 
 def parametrised_routes():

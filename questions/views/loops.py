@@ -24,6 +24,7 @@ from questions.forms_loops import (
     PracticeRoundForm,
     RenameLoopForm,
     StageForm,
+    same_company,
 )
 from questions.models import AskedQuestion, InterviewLoop, Round, Stage
 from questions.timezones import profile_for
@@ -167,6 +168,12 @@ def loop_rename(request: HttpRequest, loop_id: int) -> HttpResponse:
 def loop_archive(request: HttpRequest, loop_id: int) -> HttpResponse:
     loop = _get_loop(request, loop_id)
     if request.POST.get("archive") == "0":
+        if same_company(request.user.pk, loop.company, exclude=loop):
+            messages.error(
+                request,
+                f"You already have an active {loop.company} loop: rename or archive it first.",
+            )
+            return redirect(f"{reverse('questions:loops')}#loop-{loop.pk}")
         loop.archived_at = None
         message = f"The {loop.company} loop is active again."
     else:
