@@ -7,9 +7,10 @@ falls back to Profile.interview_date when that is ahead, else to "now" (no date)
 
 The plan. Every round with a target date must have TARGET_COVERAGE of its pool practised by
 the end of the day two days before that date: the day before is kept for review. A round
-shared by two stages counts for the earlier one. Days are filled one at a time, earliest deadline first, each with a budget of new questions that is the smaller
-of the daily new-question limit (Settings) and what fits into the minutes a day once the day's
-expected reviews are done.
+shared by two stages counts for the earlier one. Days are filled one at a time, earliest
+deadline first, each with a budget of new questions that is the smaller of the daily
+new-question limit (Settings) and what fits into the minutes a day once the day's expected
+reviews are done.
 
 The minutes model (round estimates; a plan only needs them about right, and Today shows them as
 "about N minutes"):
