@@ -126,7 +126,12 @@ def test_hide_difficulty_preference(alice_client, alice):
     )
     response = alice_client.post(
         reverse("questions:settings"),
-        {"hide_difficulty": "on", "desired_retention": "0.9", "new_per_day": "10"},
+        {
+            "hide_difficulty": "on",
+            "desired_retention": "0.9",
+            "new_per_day": "10",
+            "minutes_per_day": "30",
+        },
     )
     assert response.status_code == 302
     assert Profile.objects.get(user=alice).hide_difficulty

@@ -91,7 +91,12 @@ def test_settings_pages_read_the_profile_once(alice_client, alice, django_assert
 
 
 def test_settings_saves_a_zone(alice_client, alice):
-    data = {"desired_retention": "0.9", "new_per_day": "10", "timezone": " Asia/Tokyo "}
+    data = {
+        "desired_retention": "0.9",
+        "new_per_day": "10",
+        "minutes_per_day": "30",
+        "timezone": " Asia/Tokyo ",
+    }
     response = alice_client.post(SETTINGS, data)
     assert response.status_code == 302
     assert Profile.objects.get(user=alice).timezone == "Asia/Tokyo"
