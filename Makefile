@@ -25,7 +25,7 @@ define apt_install
   echo "Installing $(1) with apt-get"; $$sudo apt-get update -qq && $$sudo apt-get install -y -qq $(1) >/dev/null; }
 endef
 
-.PHONY: run test serve lint format audit lock bench soak clean editor editor-check
+.PHONY: run test check-bank serve lint format audit lock bench soak clean editor editor-check
 .DEFAULT_GOAL := run
 
 $(PY):
@@ -67,6 +67,15 @@ test: $(VENV)/.test
 	command -v nginx >/dev/null || test -x /usr/sbin/nginx || missing="$$missing nginx"; \
 	if [ -n "$$missing" ]; then ( $(call apt_install,$${missing# }) ) || echo "Continuing without$$missing: the tests that need them are skipped." >&2; fi
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The bank's own code through the sandbox with the limits users get: every coding and review
+# question's reference passes, its starter (or flawed given code) and every wrong answer fail,
+# some 1,450 runs (about 7 minutes on 2 cores, mostly too-slow wrong answers that must use up
+# the 5 s CPU limit). A content check like lint: CI runs it beside `make test`.
+check-bank: $(VENV)/.runtime
+	@command -v bwrap >/dev/null || ( $(call apt_install,bubblewrap) )
+	PREP_CODE_RUNNER=bwrap $(PY) manage.py checkcode --jobs 4 > .check-bank.log || { grep -v '^ok ' .check-bank.log; exit 1; }
+	@grep -c '^ok ' .check-bank.log | xargs -I{} echo "{} checks passed: every reference passes; every starter, given code and wrong answer fails."
 
 # Production-like: DEBUG off, gunicorn's workers behind nginx (which reads each request in full,
 # so slow clients cannot hold a worker; prep/serve.py), runner workers for code runs, static

@@ -1,13 +1,17 @@
-"""Run bank coding and review questions' code through the sandbox, as the bank's own test does.
+"""Run bank coding and review questions' code through the sandbox (CI: make check-bank).
 
 For each coding question file: the reference solution must pass every test, the starter must
 fail one, and every wrong answer must fail one; for a review question the flawed code (its
 '## Given') takes the starter's place. Prints each verdict with its time, so authors
 can size complexity tests (the reference well under a second, a too-slow answer past the CPU
 limit). Exits non-zero on any problem. Reads files; writes nothing.
+
+`--jobs N` checks N questions at a time (each run is a sandboxed subprocess, so threads are
+enough); the report keeps the files' order. CI runs the whole bank this way (make check-bank).
 """
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,13 +29,17 @@ class Command(BaseCommand):
         parser.add_argument(
             "paths", nargs="*", help="question files or folders (default: the whole bank)"
         )
+        parser.add_argument(
+            "--jobs", type=int, default=1, help="questions checked at a time (default 1)"
+        )
 
-    def handle(self, *args, paths, **options):
+    def handle(self, *args, paths, jobs, **options):
         files = []
         for raw in paths or [str(DEFAULT_BANK)]:
             path = Path(raw)
             files += sorted(path.rglob("*.md")) if path.is_dir() else [path]
         problems = 0
+        runnable = []
         for path in files:
             try:
                 question = parse(path.read_text(encoding="utf-8"), str(path))
@@ -40,15 +48,20 @@ class Command(BaseCommand):
                 problems += 1
                 continue
             if question.kind in RUNNABLE_KINDS:
-                problems += self._check(path, question)
+                runnable.append((path, question))
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            for lines, found in pool.map(lambda pair: self._check(*pair), runnable):
+                self.stdout.write("\n".join(lines))
+                problems += found
         if problems:
             raise CommandError(f"{problems} problem(s) found.")
         self.stdout.write(
             "Every reference passes; every starter, given code and wrong answer fails."
         )
 
-    def _check(self, path: Path, question) -> int:
-        problems = 0
+    def _check(self, path: Path, question) -> tuple[list[str], int]:
+        """The report lines for one question, and how many of its checks failed."""
+        lines, problems = [], 0
         start = "given code" if question.kind == "review" else "starter"
         runs = [("reference", question.solution, True), (start, question.starter, False)]
         runs += [
@@ -65,11 +78,11 @@ class Command(BaseCommand):
             problems += not ok
             verdict = "passes" if result.all_passed else "fails"
             detail = "" if result.all_passed else f": {_first_problem(result)}"
-            self.stdout.write(
+            lines.append(
                 f"{'ok  ' if ok else 'BAD '} {path.name}: {label} {verdict} "
                 f"({result.passed}/{result.total}, {seconds:.2f} s){detail}"
             )
-        return problems
+        return lines, problems
 
 
 def _first_problem(result) -> str:
