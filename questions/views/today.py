@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from questions import mock as mocks
 from questions import stage_plan
 from questions.activity import review_activity
+from questions.readiness import TARGET_COVERAGE
 from questions.timezones import profile_for
 from questions.views.dashboard import HEATMAP_WEEKS, streak
 
@@ -61,7 +62,7 @@ def _actions(overview: stage_plan.Overview, today) -> list[Action]:
                 "new",
                 f"{row.today} new from {row.round.name}",
                 f"For {row.name} on {row.date.day} {row.date:%b} ({_in_days(row.days_left)}): "
-                f"{row.to_learn} still to learn for 80% of the round.",
+                f"{row.to_learn} still to learn for {TARGET_COVERAGE:.0%} of the round.",
                 math.ceil(row.today * row.minutes_per_new),
                 f"Learn {row.today} new for {row.name}",
                 _practice_url(f"round:{row.round.slug}"),
