@@ -20,6 +20,7 @@ from django.utils.text import slugify
 from questions import authoring
 from questions.bankfile import MAX_TITLE_CHARS
 from questions.models import AskedQuestion, InterviewLoop, Question, Round, Stage, Track
+from questions.readiness import rounds_of_track
 
 DEFAULT_COMPANY = "Pinterest"
 ASKED_TAG = "asked-in-interview"
@@ -40,17 +41,9 @@ class StageDraft:
     outcome: str = ""
 
 
-def track_round_list(track: Track | None) -> list[Round]:
-    """The track's rounds in loop order (the masters track when none is chosen)."""
-    track = track or Track.objects.filter(slug="masters").first()
-    if track is None:
-        return list(Round.objects.all())
-    return list(track.rounds.order_by("position"))
-
-
 def default_stages(track: Track | None) -> list[StageDraft]:
     """The bank's loop for a track (loop.yaml): one stage per round, named after it."""
-    return [StageDraft(name=r.name, round=r) for r in track_round_list(track)]
+    return [StageDraft(name=r.name, round=r) for r in rounds_of_track(track)]
 
 
 def create_loop(user, company: str, stages: list[StageDraft]) -> InterviewLoop:
@@ -151,7 +144,7 @@ def company_slug(company: str) -> str:
 
 def practice_round(asked: AskedQuestion, chosen: Round | None, track: Track | None) -> Round:
     """The stage's round; else the one the user picked; else the first of their track."""
-    round_ = asked.stage.round or chosen or next(iter(track_round_list(track)), None)
+    round_ = asked.stage.round or chosen or next(iter(rounds_of_track(track)), None)
     if round_ is None:
         raise PracticeQuestionError("There is no interview round to file it under yet.")
     return round_

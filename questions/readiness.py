@@ -88,12 +88,17 @@ def band_for(score: float, practised: int) -> tuple[str, str]:
     return "learning", "Learning"
 
 
-def track_rounds(profile) -> list[Round]:
-    """The rounds of the user's track in loop order (masters when none is chosen)."""
-    track = profile.track or Track.objects.filter(slug="masters").first()
+def rounds_of_track(track: Track | None) -> list[Round]:
+    """A track's rounds in loop order (the masters track when none is chosen)."""
+    track = track or Track.objects.filter(slug="masters").first()
     if track is None:
         return list(Round.objects.all())
     return list(track.rounds.order_by("position"))
+
+
+def track_rounds(profile) -> list[Round]:
+    """The rounds of the user's track in loop order."""
+    return rounds_of_track(profile.track)
 
 
 BUILTIN_POOLS_CACHE_SECONDS = 3600

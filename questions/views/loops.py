@@ -27,6 +27,7 @@ from questions.forms_loops import (
     same_company,
 )
 from questions.models import AskedQuestion, InterviewLoop, Round, Stage
+from questions.readiness import rounds_of_track
 from questions.timezones import profile_for
 
 LIST_TEMPLATE = "questions/loop_list.html"
@@ -84,7 +85,7 @@ def _tracker(
         "rounds": list(Round.objects.all()),
         "placeholder_answer": loops.ANSWER_PLACEHOLDER,
     }
-    track_rounds = loops.track_round_list(profile_for(request).track)
+    track_rounds = rounds_of_track(profile_for(request).track)
     context["default_round"] = track_rounds[0] if track_rounds else None
     if only is not None and request.htmx:
         if only.archived_at is None and active:
