@@ -255,8 +255,15 @@ def _zip_entries(name: str, data: bytes, plan: Plan, limits: Limits) -> list[tup
             # Sizes in the zip's directory can lie: read no more than the limit allows.
             with archive.open(info) as handle:
                 raw = handle.read(limits.file_bytes + 1)
-        except (zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError, EOFError,
-                OSError, ValueError):  # fmt: skip
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            NotImplementedError,
+            RuntimeError,
+            EOFError,
+            OSError,
+            ValueError,
+        ):
             plan.refuse(path, "Refused: the file could not be unpacked (damaged zip).")
             return []
         total += len(raw)

@@ -43,27 +43,33 @@ def _submitted_code(request: HttpRequest, kind: str = CodeRun.Kind.RUN) -> str:
     return request.POST.get("code", request.POST.get("answer", ""))
 
 
-def _requested_kind(request: HttpRequest, question: Question) -> str:
+def requested_kind(request: HttpRequest, question: Question) -> str:
+    """Run, Submit or (review questions) catch, from the posted `mode`."""
     mode = request.POST.get("mode")
     if mode == "catch" and question.kind == Question.Kind.REVIEW:
         return CodeRun.Kind.CATCH
     return CodeRun.Kind.SUBMIT if mode == "submit" else CodeRun.Kind.RUN
 
 
-def _results_template(kind: str) -> str:
+def results_template(kind: str) -> str:
+    """The shared block that shows a run of `kind` (polled while it waits)."""
     return CATCH_RESULTS if kind == CodeRun.Kind.CATCH else RUN_RESULTS
 
 
-def _run_context(run: CodeRun) -> dict:
+def run_state(run: CodeRun) -> dict:
+    """What the shared results blocks need to show `run`: its result or catch verdict, and
+    whether it has waited long enough to say the runners are busy."""
     return {
-        "question": run.question,
         "run": run,
         "run_kind": run.kind,
         "result": code_runs.result_of(run),
         "catch": code_runs.catch_of(run),
         "run_waiting_long": run.is_pending and timezone.now() - run.created_at > SLOW_RUN,
-        "runner_mode": runner.mode(),
     }
+
+
+def _run_context(run: CodeRun) -> dict:
+    return {"question": run.question, **run_state(run), "runner_mode": runner.mode()}
 
 
 @require_POST
@@ -86,7 +92,7 @@ def run_code(request: HttpRequest, slug: str) -> HttpResponse:
     """Queue a Run or Submit and answer at once: with the result if a worker was quicker than
     this response (or tasks run in the request), else with a block that polls for it."""
     question = _get_coding_question(request, slug)
-    kind = _requested_kind(request, question)
+    kind = requested_kind(request, question)
     code = _submitted_code(request, kind)
     context = {"question": question, "run_kind": kind, "runner_mode": runner.mode()}
     status = 200
@@ -109,7 +115,7 @@ def run_code(request: HttpRequest, slug: str) -> HttpResponse:
                 # Without JavaScript: a page that refreshes itself until the result is in.
                 return redirect("questions:run_status", run_id=outcome.pk)
     if request.htmx:
-        return render(request, _results_template(kind), context, status=status)
+        return render(request, results_template(kind), context, status=status)
     # Without JavaScript: the whole question page, with the results and the code kept.
     kept = {"test_code": code} if kind == CodeRun.Kind.CATCH else {"code": code}
     return render_question_page(request, question, {**context, **kept}, status=status)
@@ -121,5 +127,5 @@ def run_status(request: HttpRequest, run_id: int) -> HttpResponse:
     run = _get_run_for_user(request, run_id)
     context = _run_context(run)
     if request.htmx:
-        return render(request, _results_template(run.kind), context)
+        return render(request, results_template(run.kind), context)
     return render(request, "questions/code_run.html", context)

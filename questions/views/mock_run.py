@@ -19,12 +19,10 @@ from django_htmx.http import HttpResponseClientRedirect, reswap, retarget
 from questions import code_runs, mock_session, runner
 from questions import mock as mocks
 from questions.models import CodeRun, MockInterview, MockItem, Question
-from questions.views.code import SLOW_RUN
+from questions.views.code import requested_kind, results_template, run_state
 from questions.views.mock_access import GRACE, get_mock_for_user, now_utc, still_visible
 
 TEMPLATE = "questions/mock_run.html"
-RUN_RESULTS = "questions/question_detail.html#run-results"
-CATCH_RESULTS = "questions/question_detail.html#catch-results"
 LOCKED = "Time is up: answers are locked."
 
 
@@ -52,16 +50,8 @@ def _strip(mock: MockInterview, mains: list[MockItem], current: MockItem | None)
 
 
 def _run_block(run: CodeRun | None, kind: str) -> dict:
-    """What the shared results partials need to show `run` (or nothing yet)."""
-    return {
-        "run": run,
-        "run_kind": run.kind if run else kind,
-        "result": code_runs.result_of(run) if run else None,
-        "catch": code_runs.catch_of(run) if run else None,
-        "run_waiting_long": bool(
-            run and run.is_pending and timezone.now() - run.created_at > SLOW_RUN
-        ),
-    }
+    """What the shared results partials need to show `run`, or that nothing ran yet."""
+    return run_state(run) if run else {"run": None, "run_kind": kind}
 
 
 def clock(seconds: int) -> str:
@@ -230,11 +220,7 @@ def mock_run_code(request: HttpRequest, mock_id: int, position: int) -> HttpResp
     question = item.question
     if item.follow_up_of_id is not None or not question.is_runnable:
         raise Http404("Not a coding question of this interview")
-    mode = request.POST.get("mode")
-    if mode == "catch" and question.kind == Question.Kind.REVIEW:
-        kind = CodeRun.Kind.CATCH
-    else:
-        kind = CodeRun.Kind.SUBMIT if mode == "submit" else CodeRun.Kind.RUN
+    kind = requested_kind(request, question)
     context = {"question": question, "run_kind": kind, "runner_mode": runner.mode()}
     status = 200
     if _locked(mock, now):
@@ -255,10 +241,9 @@ def mock_run_code(request: HttpRequest, mock_id: int, position: int) -> HttpResp
         elif isinstance(outcome := code_runs.submit(request.user, question, code, kind, item), str):
             context["run_error"], status = outcome, 429
         else:
-            context.update(_run_block(outcome, kind))
+            context.update(run_state(outcome))
     if request.htmx:
-        template = CATCH_RESULTS if kind == CodeRun.Kind.CATCH else RUN_RESULTS
-        return render(request, template, context, status=status)
+        return render(request, results_template(kind), context, status=status)
     if status != 200:
         messages.error(request, context["run_error"])
     anchor = "#catch-results" if kind == CodeRun.Kind.CATCH else "#run-results"
