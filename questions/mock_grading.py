@@ -21,13 +21,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from urllib.parse import urlencode
-
-from django.urls import reverse
 
 from questions import code_runs, review, runner
 from questions.grading import suggested_rating
 from questions.models import CodeRun, MockInterview, MockItem, Question, Rating, Round
+from questions.queue import practice_url
 
 AUTO_GRADED = frozenset({Question.Kind.CHOICE, Question.Kind.CODING, Question.Kind.REVIEW})
 SELF_RATING_VALUE = {Rating.AGAIN: 0.0, Rating.HARD: 1 / 3, Rating.GOOD: 2 / 3, Rating.EASY: 1.0}
@@ -263,12 +261,6 @@ def needs_practice(item: MockItem, outcome: Outcome) -> bool:
     return item.rating in WEAK_RATINGS or outcome.success is False
 
 
-def practice_round_url(round_: Round) -> str:
-    return (
-        reverse("questions:practice_session") + "?" + urlencode({"scope": f"round:{round_.slug}"})
-    )
-
-
 def practise_next(rated: list[MockItem], outcomes: dict[int, Outcome], rounds: list[Round]) -> dict:
     """The questions to practise next (each once) and a practice link for each round."""
     seen, questions = set(), []
@@ -278,7 +270,7 @@ def practise_next(rated: list[MockItem], outcomes: dict[int, Outcome], rounds: l
             questions.append(item.question)
     return {
         "questions": questions,
-        "rounds": [(r, practice_round_url(r)) for r in rounds],
+        "rounds": [(r, practice_url(f"round:{r.slug}")) for r in rounds],
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, time
+from urllib.parse import urlencode
 
 from django.db.models import (
     Case,
@@ -22,6 +23,7 @@ from django.db.models import (
     When,
     Window,
 )
+from django.urls import reverse
 
 from questions.models import Card, Category, Profile, Question, Review, Round
 from questions.models.question import visible_q
@@ -53,6 +55,13 @@ class Scope:
         if self.kind == "tag":
             return queryset.filter(**{f"{via}tags__slug": self.slug})
         return queryset
+
+
+def practice_url(scope_key: str, started: int | None = None) -> str:
+    """The practice session for a scope ("due", "round:coding", ...), ':' left readable as the
+    templates write it; `started` carries a running session's start into its next card."""
+    query = {"scope": scope_key} | ({"started": started} if started is not None else {})
+    return reverse("questions:practice_session") + "?" + urlencode(query, safe=":")
 
 
 def parse_scope(key: str | None) -> Scope | None:

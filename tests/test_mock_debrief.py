@@ -309,7 +309,7 @@ def test_after_rating_the_page_shows_ratings_in_words_and_the_summary(alice_clie
     for slug in ("design", "shown-fu", "pick", "code"):
         assert reverse("questions:detail", args=[slug]) in practise
     assert reverse("questions:detail", args=["flash"]) not in practise
-    assert "/practice/session/?scope=round%3Aml-depth" in practise and "Practise ML" in practise
+    assert "/practice/session/?scope=round:ml-depth" in practise and "Practise ML" in practise
 
 
 def test_a_missing_rating_keeps_what_was_chosen_and_records_nothing(alice_client, alice):
@@ -532,7 +532,7 @@ def test_an_onsite_debrief_groups_questions_by_round_with_a_practice_link_each(a
     add_item(mock, make_question(title="A coding problem", **CODE), 0, round=coding)
     add_item(mock, make_question(title="A depth question"), 1, round=depth)
     page = alice_client.get(detail(mock)).content.decode()
-    assert "scope=round%3Acoding" in page and "scope=round%3Aml-depth" in page
+    assert "scope=round:coding" in page and "scope=round:ml-depth" in page
     html = page.split('class="debrief-form"')[1]  # the questions, after the summary
     assert html.index('<h2 class="debrief-round">Coding interviews</h2>') < html.index(
         "A coding problem"

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import copy
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -24,7 +22,7 @@ from questions.forms import RatingForm
 from questions.grading import RATING_HELP, suggested_rating
 from questions.models import Card, Category, Draft, Note, Profile, Question, Rating, Review, Round
 from questions.models.question import visible_q
-from questions.queue import Scope, next_in_queue, parse_scope
+from questions.queue import Scope, next_in_queue, parse_scope, practice_url
 from questions.timezones import profile_for
 from questions.views.bank import _get_question_for_user
 
@@ -42,14 +40,6 @@ def _now() -> datetime:
 
 def _today():
     return timezone.localdate()
-
-
-def _session_url(scope: Scope, started: int) -> str:
-    return (
-        reverse("questions:practice_session")
-        + "?"
-        + urlencode({"scope": scope.key, "started": started})
-    )
 
 
 @require_GET
@@ -340,7 +330,7 @@ def practice_rate(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         context = _card_context(request, scope, data["started"], now, profile)
         return render(request, SESSION_TEMPLATE + "#card", context)
-    return redirect(_session_url(scope, data["started"]))
+    return redirect(practice_url(scope.key, data["started"]))
 
 
 @require_POST
@@ -358,7 +348,7 @@ def practice_more_new(request: HttpRequest) -> HttpResponse:
     if request.htmx:
         context = _card_context(request, scope, started, now, profile)
         return render(request, SESSION_TEMPLATE + "#card", context)
-    return redirect(_session_url(scope, started))
+    return redirect(practice_url(scope.key, started))
 
 
 def _duration_ms(shown_at_ms: int, now: datetime) -> int | None:

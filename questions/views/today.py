@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from questions import mock as mocks
 from questions import stage_plan
 from questions.activity import review_activity
+from questions.queue import practice_url
 from questions.readiness import TARGET_COVERAGE
 from questions.timezones import profile_for
 from questions.views.dashboard import HEATMAP_WEEKS, streak
@@ -32,10 +33,6 @@ class Action:
     minutes: int
     label: str  # the button's text
     url: str
-
-
-def _practice_url(scope: str) -> str:
-    return reverse("questions:practice_session") + "?" + urlencode({"scope": scope}, safe=":")
 
 
 def _in_days(days: int) -> str:
@@ -53,7 +50,7 @@ def _actions(overview: stage_plan.Overview, today) -> list[Action]:
                 "Questions you learned that are about to slip: these come first.",
                 math.ceil(due * stage_plan.MINUTES_PER_REVIEW),
                 "Start reviews",
-                _practice_url("due"),
+                practice_url("due"),
             )
         )
     for row in overview.plan.today if overview.plan else []:
@@ -65,7 +62,7 @@ def _actions(overview: stage_plan.Overview, today) -> list[Action]:
                 f"{row.to_learn} still to learn for {TARGET_COVERAGE:.0%} of the round.",
                 math.ceil(row.today * row.minutes_per_new),
                 f"Learn {row.today} new for {row.name}",
-                _practice_url(f"round:{row.round.slug}"),
+                practice_url(f"round:{row.round.slug}"),
             )
         )
     suggested = set()
