@@ -340,6 +340,6 @@ def seconds_on(item: MockItem, mock: MockInterview, now: datetime) -> int:
         and item.position == mock.current_position
         and mock.current_since is not None
     ):
-        end = min(t for t in (mock.finished_at, mock.ends_at, now) if t is not None)
+        end = mock.clock_stopped_at(now)
         seconds += max(0, int((end - mock.current_since).total_seconds()))
     return seconds

@@ -236,7 +236,7 @@ def mock_score(
 
 def seconds_used(mock: MockInterview, now: datetime) -> int:
     """Time from the start to the finish (or to the end of the clock, or now if it still runs)."""
-    end = min(t for t in (mock.finished_at, mock.ends_at, now) if t is not None)
+    end = mock.clock_stopped_at(now)
     return max(0, int((end - mock.started_at).total_seconds()))
 
 

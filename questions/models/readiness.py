@@ -56,6 +56,10 @@ class MockInterview(models.Model):
 
         return format_for(self.round, self.format).name or self.round.name
 
+    def clock_stopped_at(self, now):
+        """Where the interview's clock stands: its finish, its end, or now, whichever is first."""
+        return min(t for t in (self.finished_at, self.ends_at, now) if t is not None)
+
     def is_over(self, now) -> bool:
         """Over when finished by the user or when its time ran out (derived: GET writes nothing)."""
         return self.finished_at is not None or now >= self.ends_at
