@@ -40,6 +40,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from questions import readiness
+from questions.loops import when
 from questions.models import Card, Review, Round, Stage
 from questions.models.question import visible_q
 from questions.readiness import TARGET_COVERAGE, RoundReadiness
@@ -213,10 +214,6 @@ class StagePlan:
         return [r for r in self.rows if r.today]
 
 
-def _when(days: int) -> str:
-    return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
-
-
 def build(
     items: list[RoundReadiness],
     targets: dict[int, RoundTarget],
@@ -307,9 +304,9 @@ def _judge(row: PlanRow, earlier: list[PlanRow], plan: StagePlan, today: date) -
     new = f"{row.short} question{'s are' if row.short != 1 else ' is'} still new"
     if not row.learning_days:
         if row.stage:
-            row.reason = f"Your {row.stage.name} stage is {_when(row.days_left)} and {new}."
+            row.reason = f"Your {row.stage.name} stage is {when(row.date, today)} and {new}."
         else:
-            row.reason = f"Your interview is {_when(row.days_left)} and {new} in {row.round.name}."
+            row.reason = f"Your interview is {when(row.date, today)} and {new} in {row.round.name}."
         return
     # The rows due earlier learn on the same days first, so they count in what is needed.
     sharing = [r for r in earlier if r.learning_days and r.to_learn]

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 from questions import mock as mocks
 from questions import stage_plan
 from questions.activity import review_activity
+from questions.loops import when
 from questions.queue import practice_url
 from questions.readiness import TARGET_COVERAGE
 from questions.timezones import profile_for
@@ -33,10 +34,6 @@ class Action:
     minutes: int
     label: str  # the button's text
     url: str
-
-
-def _in_days(days: int) -> str:
-    return {0: "today", 1: "tomorrow"}.get(days, f"in {days} days")
 
 
 def _actions(overview: stage_plan.Overview, today) -> list[Action]:
@@ -58,7 +55,7 @@ def _actions(overview: stage_plan.Overview, today) -> list[Action]:
             Action(
                 "new",
                 f"{row.today} new from {row.round.name}",
-                f"For {row.name} on {row.date.day} {row.date:%b} ({_in_days(row.days_left)}): "
+                f"For {row.name} on {row.date.day} {row.date:%b} ({when(row.date, today)}): "
                 f"{row.to_learn} still to learn for {TARGET_COVERAGE:.0%} of the round.",
                 math.ceil(row.today * row.minutes_per_new),
                 f"Learn {row.today} new for {row.name}",
@@ -75,7 +72,7 @@ def _actions(overview: stage_plan.Overview, today) -> list[Action]:
         actions.append(
             Action(
                 "mock",
-                f"Your {stage.name} stage is {_in_days(days)}: run a mock",
+                f"Your {stage.name} stage is {when(stage.date, today)}: run a mock",
                 f"A timed {stage.round.name} mock, {minutes} minutes, as the round is run.",
                 minutes,
                 "Choose the mock",
